@@ -1,0 +1,1 @@
+"""Subcommands of the ``buyerlab`` command line; each module has ``register(subparsers)``."""
