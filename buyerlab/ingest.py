@@ -109,12 +109,15 @@ def ingest_study(study: Study | str | Path, *, write: bool = True, progress: boo
         study = Study(study)
     meta = read_metadata(study.metadata_path)
     require_valid(meta)
-    has_override = OVERRIDE_COLUMN in meta.table.columns
 
     files = list_input_files(study)
     entries: list[FileEntry] = []
-    transcripts: list[tuple[FileEntry, RawTranscript]] = []
     seen_ids: dict[str, str] = {}
+    meta_rows = meta.rows()
+    interview_rows: list[dict] = []
+    # Turns go straight into column lists: holding every RawTurn and a DataFrame per
+    # interview until the end would double peak memory on large studies.
+    columns: dict[str, list] = {c: [] for c in TURN_FIELDS}
     iterator = files
     if progress:
         from tqdm.auto import tqdm
@@ -150,68 +153,13 @@ def ingest_study(study: Study | str | Path, *, write: bool = True, progress: boo
                 entry.warnings.append(f"interview {raw.interview_id} has no text; not used")
                 continue
             seen_ids[raw.interview_id] = rel
-            transcripts.append((entry, raw))
-        if not any(e is entry for e, _ in transcripts):
+            attrs = dict(meta_rows.get(raw.interview_id, {}))
+            interview_rows.append(_add_interview(entry, raw, attrs, study, columns))
+        del raws
+        if not entry.interviews:
             entry.status = "refused"
             entry.reason = "no usable interview in this file" + (
                 f" ({'; '.join(entry.warnings)})" if entry.warnings else "")
-
-    interview_rows: list[dict] = []
-    turn_frames: list[pd.DataFrame] = []
-    meta_rows = meta.rows()
-    for entry, raw in transcripts:
-        attrs = dict(meta_rows.get(raw.interview_id, {}))
-        names = list(study.config.interviewers)
-        if has_override and attrs.get(OVERRIDE_COLUMN):
-            names = [n.strip() for n in attrs[OVERRIDE_COLUMN].split(";") if n.strip()]
-        attrs.pop(OVERRIDE_COLUMN, None)
-        turns = [t for t in raw.turns if t.text.strip()]
-        decision = decide_roles(turns, names)
-        entry.warnings.extend(f"{raw.interview_id}: {w}" for w in decision.warnings)
-        speakers = [t.speaker if t.speaker is not None else UNLABELLED for t in turns]
-        if decision.per_turn is not None:
-            roles = decision.per_turn
-        else:
-            roles = [decision.roles[s] for s in speakers]
-        texts = [t.text.strip() for t in turns]
-        n_words = [len(x.split()) for x in texts]
-        frame = pd.DataFrame({
-            "interview_id": raw.interview_id,
-            "turn_index": range(len(turns)),
-            "speaker": speakers,
-            "role": roles,
-            "start": [t.start for t in turns],
-            "end": [t.end for t in turns],
-            "text": texts,
-            "n_words": n_words,
-            "source_line": pd.array([t.line for t in turns], dtype="Int64"),
-        })
-        turn_frames.append(frame)
-
-        language, lang_source = _language(attrs, raw, texts, roles, study, entry)
-        for s in dict.fromkeys(speakers):
-            entry.speakers[s] = decision.roles.get(s, "mixed") if decision.per_turn is None else "guessed per turn"
-        entry.interviews.append(raw.interview_id)
-        entry.n_turns += len(turns)
-        entry.n_words += sum(n_words)
-        if language not in entry.languages:
-            entry.languages.append(language)
-        row = {
-            "interview_id": raw.interview_id,
-            "source_file": entry.file,
-            "source_format": raw.format,
-            "language": language,
-            "language_source": lang_source,
-            "n_turns": len(turns),
-            "n_words": sum(n_words),
-            "n_speakers": len(set(speakers)),
-            "interviewers": "; ".join(decision.interviewers) if decision.per_turn is None else "",
-            "role_method": decision.method,
-            "role_evidence": decision.evidence,
-        }
-        for k, v in {**raw.attributes, **attrs}.items():
-            row.setdefault(k, v)
-        interview_rows.append(row)
 
     interviews = pd.DataFrame(interview_rows)
     if interviews.empty:
@@ -221,7 +169,9 @@ def ingest_study(study: Study | str | Path, *, write: bool = True, progress: boo
     for col in meta.table.columns:
         if col not in interviews.columns and col != OVERRIDE_COLUMN:
             interviews[col] = pd.NA
-    turns_df = pd.concat(turn_frames, ignore_index=True) if turn_frames else _empty_turns()
+    columns["source_line"] = pd.array(columns["source_line"], dtype="Int64")
+    turns_df = pd.DataFrame(columns)
+    del columns
     corpus = Corpus(interviews, turns_df)
 
     read_ids = set(seen_ids)
@@ -241,6 +191,60 @@ def ingest_study(study: Study | str | Path, *, write: bool = True, progress: boo
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
         study.output("ingest_report.txt").write_text(report.to_text() + "\n", encoding="utf-8")
     return IngestResult(corpus, report)
+
+
+TURN_FIELDS = ("interview_id", "turn_index", "speaker", "role", "start", "end", "text", "n_words", "source_line")
+
+
+def _add_interview(entry: FileEntry, raw: RawTranscript, attrs: dict, study: Study,
+                   columns: dict[str, list]) -> dict:
+    """Decide roles and language for one transcript, append its turns, return its row."""
+    names = list(study.config.interviewers)
+    if attrs.get(OVERRIDE_COLUMN):
+        names = [n.strip() for n in attrs[OVERRIDE_COLUMN].split(";") if n.strip()]
+    attrs.pop(OVERRIDE_COLUMN, None)
+    turns = [t for t in raw.turns if t.text.strip()]
+    decision = decide_roles(turns, names)
+    entry.warnings.extend(f"{raw.interview_id}: {w}" for w in decision.warnings)
+    speakers = [t.speaker if t.speaker is not None else UNLABELLED for t in turns]
+    roles = decision.per_turn if decision.per_turn is not None else [decision.roles[s] for s in speakers]
+    texts = [t.text.strip() for t in turns]
+    n_words = [len(x.split()) for x in texts]
+    n = len(turns)
+    columns["interview_id"].extend([raw.interview_id] * n)
+    columns["turn_index"].extend(range(n))
+    columns["speaker"].extend(speakers)
+    columns["role"].extend(roles)
+    columns["start"].extend(t.start for t in turns)
+    columns["end"].extend(t.end for t in turns)
+    columns["text"].extend(texts)
+    columns["n_words"].extend(n_words)
+    columns["source_line"].extend(t.line for t in turns)
+
+    language, lang_source = _language(attrs, raw, texts, roles, study, entry)
+    for s in dict.fromkeys(speakers):
+        entry.speakers[s] = decision.roles.get(s, "mixed") if decision.per_turn is None else "guessed per turn"
+    entry.interviews.append(raw.interview_id)
+    entry.n_turns += n
+    entry.n_words += sum(n_words)
+    if language not in entry.languages:
+        entry.languages.append(language)
+    row = {
+        "interview_id": raw.interview_id,
+        "source_file": entry.file,
+        "source_format": raw.format,
+        "language": language,
+        "language_source": lang_source,
+        "n_turns": n,
+        "n_words": sum(n_words),
+        "n_speakers": len(set(speakers)),
+        "interviewers": "; ".join(decision.interviewers) if decision.per_turn is None else "",
+        "role_method": decision.method,
+        "role_evidence": decision.evidence,
+    }
+    for k, v in {**raw.attributes, **attrs}.items():
+        row.setdefault(k, v)
+    return row
 
 
 def _language(attrs: dict, raw: RawTranscript, texts: list[str], roles: list[str], study: Study,
@@ -270,9 +274,3 @@ def _relative(path: Path, study: Study) -> str:
         return str(path.relative_to(study.path))
     except ValueError:
         return str(path)
-
-
-def _empty_turns() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in
-                         ["interview_id", "turn_index", "speaker", "role", "start", "end", "text", "n_words",
-                          "source_line"]})

@@ -27,7 +27,10 @@ class LanguageGuess:
 
 @lru_cache(maxsize=1)
 def _detector():
-    return LanguageDetectorBuilder.from_languages(*CANDIDATES).build()
+    # Low-accuracy mode uses trigram models only: 40 MB instead of 340 MB resident for
+    # these candidates, and as sure as the full models on interview-length text (hundreds
+    # of words); it only loses on texts of a few words, which we never classify.
+    return LanguageDetectorBuilder.from_languages(*CANDIDATES).with_low_accuracy_mode().build()
 
 
 def detect_language(text: str) -> LanguageGuess | None:
