@@ -20,26 +20,26 @@ ROLES = ("interviewer", "respondent", "other")
 
 # Column order and dtypes of the two tables; documented in the README.
 INTERVIEW_COLUMNS: dict[str, str] = {
-    "interview_id": "string",
-    "source_file": "string",
-    "source_format": "string",
-    "language": "string",
-    "language_source": "string",
+    "interview_id": "str",
+    "source_file": "str",
+    "source_format": "str",
+    "language": "str",
+    "language_source": "str",
     "n_turns": "int64",
     "n_words": "int64",
     "n_speakers": "int64",
-    "interviewers": "string",
-    "role_method": "string",
-    "role_evidence": "string",
+    "interviewers": "str",
+    "role_method": "str",
+    "role_evidence": "str",
 }
 TURN_COLUMNS: dict[str, str] = {
-    "interview_id": "string",
+    "interview_id": "str",
     "turn_index": "int64",
-    "speaker": "string",
-    "role": "string",
+    "speaker": "str",
+    "role": "str",
     "start": "float64",
     "end": "float64",
-    "text": "string",
+    "text": "str",
     "n_words": "int64",
     "source_line": "Int64",
 }

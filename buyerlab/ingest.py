@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from buyerlab.corpus import Corpus
+from buyerlab.corpus import TURN_COLUMNS, Corpus
 from buyerlab.errors import InputError, StudyError
 from buyerlab.language import detect_language
 from buyerlab.metadata import OVERRIDE_COLUMN, read_metadata, require_valid
@@ -117,7 +118,7 @@ def ingest_study(study: Study | str | Path, *, write: bool = True, progress: boo
     interview_rows: list[dict] = []
     # Turns go straight into column lists: holding every RawTurn and a DataFrame per
     # interview until the end would double peak memory on large studies.
-    columns: dict[str, list] = {c: [] for c in TURN_FIELDS}
+    columns: dict[str, list] = {c: [] for c in TURN_COLUMNS}
     iterator = files
     if progress:
         from tqdm.auto import tqdm
@@ -169,9 +170,10 @@ def ingest_study(study: Study | str | Path, *, write: bool = True, progress: boo
     for col in meta.table.columns:
         if col not in interviews.columns and col != OVERRIDE_COLUMN:
             interviews[col] = pd.NA
-    columns["source_line"] = pd.array(columns["source_line"], dtype="Int64")
-    turns_df = pd.DataFrame(columns)
-    del columns
+    turns_df = pd.DataFrame(index=pd.RangeIndex(len(columns["interview_id"])))
+    for name, dtype in TURN_COLUMNS.items():
+        # One column at a time, dropping each list once converted, to keep the peak low.
+        turns_df[name] = pd.array(columns.pop(name), dtype=dtype)
     corpus = Corpus(interviews, turns_df)
 
     read_ids = set(seen_ids)
@@ -193,7 +195,6 @@ def ingest_study(study: Study | str | Path, *, write: bool = True, progress: boo
     return IngestResult(corpus, report)
 
 
-TURN_FIELDS = ("interview_id", "turn_index", "speaker", "role", "start", "end", "text", "n_words", "source_line")
 
 
 def _add_interview(entry: FileEntry, raw: RawTranscript, attrs: dict, study: Study,
@@ -206,7 +207,8 @@ def _add_interview(entry: FileEntry, raw: RawTranscript, attrs: dict, study: Stu
     turns = [t for t in raw.turns if t.text.strip()]
     decision = decide_roles(turns, names)
     entry.warnings.extend(f"{raw.interview_id}: {w}" for w in decision.warnings)
-    speakers = [t.speaker if t.speaker is not None else UNLABELLED for t in turns]
+    # Interned: a speaker's name is repeated on every one of their turns.
+    speakers = [sys.intern(t.speaker) if t.speaker is not None else UNLABELLED for t in turns]
     roles = decision.per_turn if decision.per_turn is not None else [decision.roles[s] for s in speakers]
     texts = [t.text.strip() for t in turns]
     n_words = [len(x.split()) for x in texts]
