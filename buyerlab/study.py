@@ -54,6 +54,8 @@ class StudyConfig:
                 return None
             if not isinstance(value, str):
                 raise StudyError(f"{path}: '{key}' must be a path string")
+            if key == "codebook" and value == "default":
+                return None  # buyerlab's own codebook
             return (base / value).resolve()
 
         nlp = raw.get("nlp", {})
