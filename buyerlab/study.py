@@ -9,7 +9,7 @@ from pathlib import Path
 from buyerlab.errors import StudyError
 from buyerlab.readers.base import ReaderOptions
 
-KNOWN_KEYS = {"name", "languages", "interviewers", "codebook", "claims", "nlp", "readers", "themes"}
+KNOWN_KEYS = {"name", "languages", "interviewers", "codebook", "claims", "nlp", "readers", "themes", "redact"}
 
 
 @dataclass

@@ -15,26 +15,14 @@ for table rows.
 from __future__ import annotations
 
 import re
-import zipfile
-import zlib
 from pathlib import Path
 
 from buyerlab.errors import InputError
 from buyerlab.readers.base import RawTranscript, RawTurn, ReaderOptions
 from buyerlab.readers.encoding import check_size, normalise_newlines
+from buyerlab.safezip import check_archive
 from buyerlab.readers.turns import STYLES, parse_time, parse_turns_with_style
 
-MAX_MEMBERS = 5000
-# Deflate cannot exceed ~1030:1; Word XML compresses about 5-30:1.
-MAX_RATIO = 200
-RATIO_CHECK_FROM = 10_000_000  # small members may compress extremely well without harm
-_CHUNK = 1 << 20
-
-_DECLARATIONS = tuple(
-    marker.encode(enc) for marker in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be")
-)
-_OVERLAP = max(len(d) for d in _DECLARATIONS)
-_DRIVE = re.compile(r"[A-Za-z]:")
 _TIME_CELL = re.compile(r"[\[(]?((?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)[\])]?")
 _SKIP_STYLES = ("title", "subtitle", "heading")
 
@@ -45,62 +33,10 @@ HEADER_WORDS = frozenset(
 )
 
 
-def _unsafe_name(name: str) -> bool:
-    parts = re.split(r"[/\\]", name)
-    return name.startswith(("/", "\\")) or bool(_DRIVE.match(name)) or ".." in parts or "\x00" in name
-
-
-def _has_declaration(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    tail = b""
-    with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(_CHUNK)
-            if not chunk:
-                return False
-            window = tail + chunk
-            if b"<!" in window or b"<\x00!" in window or b"\x00<\x00!" in window:
-                if any(d in window for d in _DECLARATIONS):
-                    return True
-            tail = window[-_OVERLAP:]
-
-
 def check_docx_archive(path: Path, options: ReaderOptions) -> None:
     """Refuse a .docx that is not a zip, is a zip bomb, has unsafe names or XML declarations."""
-    try:
-        if not zipfile.is_zipfile(path):
-            raise InputError("not a valid .docx file (not a zip archive; corrupt or renamed?)", path=path)
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_MEMBERS:
-                raise InputError(f"refused: the .docx archive has {len(infos)} members (zip bomb?)", path=path)
-            # zipfile stops every member at its declared file_size, so a directory that
-            # understates sizes cannot make python-docx read more than is summed here.
-            total = 0
-            for info in infos:
-                if _unsafe_name(info.filename):
-                    raise InputError(f"refused: unsafe member name '{info.filename[:80]}' in the .docx archive", path=path)
-                total += info.file_size
-                if info.file_size > RATIO_CHECK_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                    raise InputError(
-                        f"refused: member '{info.filename[:80]}' expands {info.file_size // max(info.compress_size, 1)}"
-                        " times (zip bomb?)",
-                        path=path,
-                    )
-            if total > options.max_docx_uncompressed:
-                raise InputError(
-                    f"refused: the .docx expands to {total / 1e6:.0f} MB, over the limit of "
-                    f"{options.max_docx_uncompressed / 1e6:.0f} MB (readers.max_docx_uncompressed in study.toml)",
-                    path=path,
-                )
-            for info in infos:
-                if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _has_declaration(zf, info):
-                    raise InputError(
-                        f"XML entity declarations are not allowed (DOCTYPE/ENTITY in '{info.filename[:80]}')", path=path
-                    )
-    except InputError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as exc:
-        raise InputError(f"corrupt .docx file: {exc}", path=path) from None
+    check_archive(path, kind=".docx", max_uncompressed=options.max_docx_uncompressed,
+                  limit_setting="readers.max_docx_uncompressed")
 
 
 def _cell_text(text: str) -> str:
