@@ -13,7 +13,7 @@ STEPS: dict[str, tuple[str, str]] = {
     "ingest": ("buyerlab.ingest", "ingest_study"),
     "code": ("buyerlab.coding", "code_study"),
     "topics": ("buyerlab.themes", "theme_study"),
-    "analyse": ("buyerlab.analysis", "analyse_study"),
+    "analyse": ("buyerlab.analysis", "analyse_and_write"),
     "report": ("buyerlab.reporting", "report_study"),
 }
 
