@@ -30,6 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--out", required=True, help="output file, .csv or .xlsx")
     export.set_defaults(func=export_command)
 
+    # `codebook suggest` is the codebook-side name of `buyerlab suggest-codes`: one implementation.
+    from buyerlab.commands.topics import add_suggest_arguments, suggest_codes_command
+
+    suggest = actions.add_parser("suggest", help="propose new codes from themes the codebook does not cover "
+                                                 "(writes output/suggested_codes.yaml)")
+    add_suggest_arguments(suggest)
+    suggest.set_defaults(func=suggest_codes_command)
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
