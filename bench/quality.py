@@ -11,6 +11,17 @@ polarity, evidence, buying_role?}]}``. Figures:
 - buying-role accuracy on gold stakeholder labels that carry a buying_role.
 
 Usage: ``python bench/quality.py [--codebook PATH] [--compare-lemmatizers]``
+
+Measured on the gold set (286 turns: en 178, sv 64, de 44). The patterns were tuned by
+looking at this same set (by meaning: synonyms, role nouns, removing over-broad words), so
+these figures are optimistic for new interviews; there is no held-out split.
+
+- first (codebook 1.0.0, engine before tuning): code-level micro F1 0.367 (P 0.38, R 0.35);
+  turn-level F1 trigger .54, stakeholder .65, motive .51, barrier .46, alternative .23,
+  stage .63; polarity 15/68; buying role 19/72.
+- final (codebook 1.1.0): code-level micro F1 0.733 (P 0.75, R 0.72); turn-level F1 trigger
+  .81, stakeholder .85, motive .73, barrier .71, alternative .67, stage .80; polarity 24/68
+  (the code itself is found for 33 of them); buying role 41/72.
 """
 
 from __future__ import annotations

@@ -1,0 +1,267 @@
+"""buyerlab.coding: spans, compounds, polarity, buying roles, caching, the spaCy component."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from buyerlab import coding
+from buyerlab.codebook import load_codebook
+from buyerlab.coding import CODE_COLUMNS, code_study, code_turns
+from buyerlab.corpus import Corpus
+from buyerlab.study import Study
+
+FIXTURE = Path(__file__).parent / "fixtures" / "coding" / "codebook.yaml"
+
+
+@pytest.fixture(scope="module")
+def cb():
+    return load_codebook(FIXTURE)
+
+
+def turns_of(*texts, lang="en", iid="i1", role="respondent"):
+    rows = [dict(interview_id=iid, turn_index=k, role=role, text=t) for k, t in enumerate(texts)]
+    return pd.DataFrame(rows), {iid: lang}
+
+
+def code(cb, text, lang="en"):
+    turns, langs = turns_of(text, lang=lang)
+    return code_turns(turns, langs, cb)
+
+
+def row(df, code_id):
+    hit = df[df["code"] == code_id]
+    assert len(hit) == 1, df[["code", "evidence", "polarity"]]
+    return hit.iloc[0]
+
+
+def test_schema_columns_and_exact_offsets_en(cb):
+    text = "Well, our CFO had the final say on it."
+    df = code(cb, text)
+    assert list(df.columns) == list(CODE_COLUMNS)
+    r = row(df, "finance")
+    assert (r.char_start, r.char_end, r.evidence) == (10, 13, "CFO")
+    assert text[r.char_start:r.char_end] == r.evidence
+    assert (r.family, r.polarity, r.source, r.coder) == ("stakeholder", "present", "rule", "auto")
+    assert r.buying_role == "decider"
+
+
+def test_offsets_are_in_the_turn_not_the_sentence(cb):
+    text = "Fine. Really fine. Then the competitor came."
+    r = row(code(cb, text), "competitor")
+    assert (r.char_start, r.char_end) == (text.index("competitor"), text.index("competitor") + 10)
+
+
+@pytest.mark.parametrize("lang,text,code_id,evidence", [
+    ("sv", "Det var inköpschefen som ringde.", "procurement", "inköpschefen"),
+    ("sv", "Sen kom säkerhetsgranskningen, den tog tid.", "validation", "säkerhetsgranskningen"),
+    ("de", "Die Einkaufsabteilung wollte drei Angebote.", "procurement", "Einkaufsabteilung"),
+])
+def test_compounds_through_wildcards_and_lemmas(cb, lang, text, code_id, evidence):
+    r = row(code(cb, text, lang), code_id)
+    assert r.evidence == evidence
+    assert r.char_start == text.index(evidence)
+    assert r.confidence == pytest.approx(coding.CONF_WILDCARD)
+
+
+def test_negation_en_price_never_the_issue(cb):
+    assert row(code(cb, "Price was never the issue for us."), "price").polarity == "negated"
+    assert row(code(cb, "The price wasn't a problem."), "price").polarity == "negated"
+    assert row(code(cb, "The price was the issue."), "price").polarity == "present"
+
+
+def test_not_only_and_no_doubt_are_not_negations(cb):
+    assert row(code(cb, "Not only the price mattered."), "price").polarity == "present"
+    assert row(code(cb, "No doubt the price was decisive."), "price").polarity == "present"
+    assert row(code(cb, "Nicht nur der Preis war wichtig.", "de"), "price").polarity == "present"
+    assert row(code(cb, "Inte bara priset var viktigt.", "sv"), "price").polarity == "present"
+
+
+def test_double_negation_is_present(cb):
+    assert row(code(cb, "It was not without a migration."), "switching_cost").polarity == "present"
+
+
+def test_neither_nor_negates_both(cb):
+    df = code(cb, "Neither the price nor the competitor was a factor.")
+    assert row(df, "price").polarity == "negated"
+    assert row(df, "competitor").polarity == "negated"
+
+
+def test_negation_does_not_cross_a_clause(cb):
+    df = code(cb, "We did not like it, but the price was fine.")
+    assert row(df, "price").polarity == "present"
+
+
+def test_swedish_contrast_utan_negates_only_the_first_part(cb):
+    df = code(cb, "Det var inte priset utan konkurrenten.", "sv")
+    assert row(df, "price").polarity == "negated"
+    assert row(df, "competitor").polarity == "present"
+
+
+def test_vi_hade_inte_tid_is_a_present_lack_of_resources(cb):
+    df = code(cb, "Vi hade inte tid.", "sv")
+    r = row(df, "lack_resources")
+    assert (r.polarity, r.evidence) == ("present", "inte tid")
+    assert not ((df["code"] == "time_efficiency") & (df["polarity"] == "present")).any()
+
+
+def test_german_negated_switch(cb):
+    r = row(code(cb, "Wir haben nicht gewechselt.", "de"), "switching_cost")
+    assert (r.polarity, r.evidence) == ("negated", "gewechselt")
+
+
+@pytest.mark.parametrize("lang,text,code_id", [
+    ("en", "If the price had been lower, we would have switched.", "price"),
+    ("en", "We would switch next year.", "switching_cost"),
+    ("sv", "Om priset hade varit lägre hade vi bytt.", "price"),
+    ("sv", "Hade vi haft en konkurrent hade det varit annorlunda.", "competitor"),
+    ("de", "Wenn der Preis niedriger wäre, hätten wir gewechselt.", "price"),
+    ("de", "Wir hätten gewechselt.", "switching_cost"),
+])
+def test_hypothetical(cb, lang, text, code_id):
+    assert row(code(cb, text, lang), code_id).polarity == "hypothetical"
+
+
+def test_swedish_counterfactual_main_clause(cb):
+    assert row(code(cb, "Då hade vi nog bytt.", "sv"), "switching_cost").polarity == "hypothetical"
+    # an unpunctuated "Hade det inte ..." condition: its "inte" does not negate the main clause
+    df = code(cb, "Hade det inte varit för priset hade vi bytt.", "sv")
+    assert row(df, "switching_cost").polarity == "hypothetical"
+
+
+def test_german_clause_final_nicht_negates(cb):
+    r = row(code(cb, "Den Preis hatten wir damals ehrlich gesagt gar nicht.", "de"), "price")
+    assert r.polarity == "negated"
+
+
+def test_echo_question_answered_no_is_negated(cb):
+    assert row(code(cb, "The price? No, not really."), "price").polarity == "negated"
+    assert row(code(cb, "The price? Yes, very much."), "price").polarity == "present"
+
+
+def test_swedish_om_meaning_about_is_not_conditional(cb):
+    assert row(code(cb, "Vi pratade om priset.", "sv"), "price").polarity == "present"
+
+
+def test_interviewer_and_other_turns_are_never_coded(cb):
+    turns = pd.DataFrame([
+        dict(interview_id="i1", turn_index=0, role="interviewer", text="What about the price?"),
+        dict(interview_id="i1", turn_index=1, role="respondent", text="The price was high."),
+        dict(interview_id="i1", turn_index=2, role="other", text="The price, yes."),
+    ])
+    df = code_turns(turns, {"i1": "en"}, cb)
+    assert df["turn_index"].tolist() == [1]
+
+
+def test_overlapping_matches_of_one_code_collapse(cb):
+    df = code(cb, "The finance team asked.")
+    r = row(df, "finance")
+    assert (r.evidence, r.confidence) == ("finance team", pytest.approx(coding.CONF_PHRASE))
+
+
+def test_gap_and_expert_patterns(cb):
+    df = code(cb, "The cost was way too high, and single sign-on was a must.")
+    assert row(df, "price").evidence == "cost was way too high"
+    assert row(df, "expert_rule").evidence == "single sign-on"
+
+
+def test_buying_roles_from_same_sentence_only(cb):
+    df = code(cb, "Procurement could veto it. The CFO wrote an email.")
+    assert row(df, "procurement").buying_role == "gatekeeper"
+    assert row(df, "finance").buying_role is None
+    df = code(cb, "Ekonomichefen godkände köpet.", "sv")
+    assert row(df, "finance").buying_role == "approver"
+    non_stakeholder = df[df["family"] != "stakeholder"]
+    assert non_stakeholder["buying_role"].isna().all()
+
+
+def test_unknown_language_is_skipped_with_a_warning(cb):
+    turns = pd.DataFrame([
+        dict(interview_id="n1", turn_index=0, role="respondent", text="De prijs was te hoog."),
+        dict(interview_id="e1", turn_index=0, role="respondent", text="The price was high."),
+    ])
+    with pytest.warns(UserWarning, match="no language 'nl'"):
+        df = code_turns(turns, {"n1": "nl", "e1": "en"}, cb)
+    assert df["interview_id"].tolist() == ["e1"]
+    assert df.attrs["skipped"] == {"nl": ["n1"]}
+
+
+def test_parallel_equals_serial(cb, monkeypatch):
+    texts = ["The price was high.", "Vi hade inte tid.", "Our CFO decided."] * 30
+    turns = pd.DataFrame([dict(interview_id=f"i{k % 3}", turn_index=k, role="respondent", text=t)
+                          for k, t in enumerate(texts)])
+    langs = {"i0": "en", "i1": "en", "i2": "en"}
+    serial = code_turns(turns, langs, cb)
+    monkeypatch.setattr(coding, "PARALLEL_MIN_TURNS", 10)
+    monkeypatch.setattr(coding, "CHUNK_TURNS", 20)
+    parallel = code_turns(turns, langs, cb, n_process=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_coder_is_a_registered_spacy_component():
+    import spacy
+
+    assert "buyerlab_coder" in spacy.registry.factories
+    fresh = spacy.blank("en")  # get_pipeline's pipelines are cached and shared: build a fresh one
+    fresh.add_pipe("sentencizer")
+    fresh.add_pipe("buyerlab_lemmatizer")
+    fresh.add_pipe("buyerlab_coder", config={"codebook": str(FIXTURE)})
+    assert fresh.pipe_names == ["sentencizer", "buyerlab_lemmatizer", "buyerlab_coder"]
+    doc = fresh("Our CFO had the final say.")
+    assert [(c["code"], c["buying_role"]) for c in doc._.buyerlab_codes] == [("finance", "decider")]
+
+
+# ----------------------------------------------------------------------------- study cache
+
+def _corpus(texts: dict[str, list[str]], lang="en") -> Corpus:
+    interviews = pd.DataFrame([dict(interview_id=i, source_file=f"{i}.txt", source_format="text", language=lang,
+                                    language_source="metadata", n_turns=len(t), n_words=0, n_speakers=2,
+                                    interviewers="Ann", role_method="label", role_evidence="")
+                               for i, t in texts.items()])
+    rows = []
+    for iid, ts in texts.items():
+        for k, t in enumerate(ts):
+            rows.append(dict(interview_id=iid, turn_index=k, speaker="Bo", role="respondent", start=None, end=None,
+                             text=t, n_words=len(t.split()), source_line=None))
+    return Corpus(interviews, pd.DataFrame(rows))
+
+
+def test_code_study_caches_per_interview(tmp_path):
+    study_dir = tmp_path / "s"
+    study_dir.mkdir()
+    book = study_dir / "codebook.yaml"
+    book.write_text(FIXTURE.read_text(encoding="utf-8"), encoding="utf-8")
+    (study_dir / "study.toml").write_text('codebook = "codebook.yaml"\n', encoding="utf-8")
+    study = Study(study_dir)
+    texts = {"a": ["The price was high."], "b": ["Our CFO decided."], "c": ["No time at all."]}
+
+    first = code_study(study, progress=False, corpus=_corpus(texts))
+    assert sorted(first.attrs["recomputed"]) == ["a", "b", "c"]
+    assert (study.output_dir / "codes.parquet").exists()
+    on_disk = pd.read_parquet(study.output_dir / "codes.parquet")
+    assert on_disk["code"].tolist() == ["price", "finance", "lack_resources"]
+
+    again = code_study(study, progress=False, corpus=_corpus(texts))
+    assert again.attrs["recomputed"] == [] and again.attrs["cache_hits"] == 3
+    pd.testing.assert_frame_equal(first, again)
+
+    texts["d"] = ["A competitor called."]
+    texts["a"] = ["The price was very high."]
+    third = code_study(study, progress=False, corpus=_corpus(texts))
+    assert sorted(third.attrs["recomputed"]) == ["a", "d"]
+    assert third["code"].tolist() == ["price", "finance", "lack_resources", "competitor"]
+
+    book.write_text(book.read_text(encoding="utf-8").replace('version: "0.1.0"', 'version: "0.1.1"'),
+                    encoding="utf-8")
+    study = Study(study_dir)
+    fourth = code_study(study, progress=False, corpus=_corpus(texts))
+    assert sorted(fourth.attrs["recomputed"]) == ["a", "b", "c", "d"]
+    # stale cache files are pruned: one file per live interview
+    assert len(list((study.output_dir / ".cache" / "coding").glob("*.parquet"))) == 4
+
+
+def test_default_codebook_case_exact_expert_pattern_for_it():
+    df = code_turns(*turns_of("Mark in IT could veto it, and it was fine."), load_codebook())
+    it = df[df["code"] == "it"]
+    assert it["evidence"].tolist() == ["IT"]
+    assert it["buying_role"].tolist() == ["approver"]

@@ -1,0 +1,75 @@
+"""Quality floors of the rule coder on the hand-labelled gold set (bench/quality.py).
+
+Floors sit a few points below the F1 measured when they were set (see bench/quality.py),
+so a change that makes coding worse fails here. Raise them when quality improves.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "tests" / "data" / "gold"
+
+# turn-level F1 floors per (language, family); measured figures are in the final report.
+# measured (codebook 1.1.0): en trigger .785 stakeholder .833 motive .712 barrier .675 alternative .764
+# stage .803; sv .821 .844 .741 .737 .333 .815; de .857 .906 .800 .769 .727 .778. Floors: en -0.04;
+# sv/de -0.07 (64 and 44 turns: one turn moves a family's F1 by several points).
+FLOORS: dict[str, dict[str, float]] = {
+    "en": {"trigger": 0.74, "stakeholder": 0.79, "motive": 0.67, "barrier": 0.63, "alternative": 0.72,
+           "stage": 0.76},
+    "sv": {"trigger": 0.75, "stakeholder": 0.77, "motive": 0.67, "barrier": 0.66, "alternative": 0.26,
+           "stage": 0.74},
+    "de": {"trigger": 0.78, "stakeholder": 0.83, "motive": 0.73, "barrier": 0.70, "alternative": 0.65,
+           "stage": 0.70},
+}
+CODE_MICRO_FLOOR = {"en": 0.68, "sv": 0.65, "de": 0.71}  # measured .724 / .718 / .786
+POLARITY_FLOOR = 0.30  # measured 24/68 = .35 (the code is found for 33 of the 68)
+
+
+def _quality():
+    spec = importlib.util.spec_from_file_location("bench_quality", ROOT / "bench" / "quality.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def table():
+    paths = sorted(GOLD.glob("*.jsonl"))
+    if not (GOLD / "COMPLETE").exists() or not paths:
+        pytest.skip("gold set not complete")
+    return _quality().evaluate(paths)
+
+
+@pytest.mark.parametrize("lang", sorted(FLOORS))
+def test_turn_level_f1_floors_per_family(table, lang):
+    turn = table[(table["scope"] == "turn") & (table["lang"] == lang)].set_index("family")["f1"]
+    below = {fam: round(turn[fam], 3) for fam, floor in FLOORS[lang].items() if turn[fam] < floor}
+    assert not below, f"{lang}: F1 below floor: {below} (floors {FLOORS[lang]})"
+
+
+def test_code_level_micro_f1_floors(table):
+    code = table[table["scope"] == "code"].set_index("lang")["f1"]
+    below = {lang: round(code[lang], 3) for lang, floor in CODE_MICRO_FLOOR.items() if code[lang] < floor}
+    assert not below, f"code-level micro F1 below floor: {below}"
+
+
+def test_polarity_accuracy_floor(table):
+    a = table.attrs
+    assert a["polarity_total"] > 0
+    assert a["polarity_correct"] / a["polarity_total"] >= POLARITY_FLOOR
+
+
+def test_evaluate_counts_a_turn_once_per_family(tmp_path):
+    gold = tmp_path / "en.jsonl"
+    gold.write_text(
+        '{"id": "t1", "lang": "en", "text": "Our CFO and the finance director agreed.", '
+        '"labels": [{"family": "stakeholder", "code": "finance", "polarity": "present", "evidence": "CFO"}]}\n'
+        '{"id": "t2", "lang": "en", "text": "Nice weather today.", "labels": []}\n',
+        encoding="utf-8")
+    t = _quality().evaluate([gold])
+    row = t[(t["scope"] == "turn") & (t["lang"] == "en") & (t["family"] == "stakeholder")].iloc[0]
+    assert (row.tp, row.fp, row.fn) == (1, 0, 0)
+    assert row.f1 == 1.0
