@@ -24,7 +24,7 @@ _prepared: dict[str, Path] = {}
 def prepared_study() -> Path:
     """A private copy of data/sample with the notebooks' pipeline outputs (built once per session)."""
     if "path" not in _prepared:
-        from buyerlab.reporting import ensure_outputs
+        from buyerlab.pipeline import ensure_outputs
 
         base = Path(tempfile.mkdtemp(prefix="buyerlab-nb-"))
         path = base / "sample"
