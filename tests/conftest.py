@@ -57,3 +57,26 @@ def make_study(tmp_path):
         return root
 
     return _make
+
+
+QDA_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "qda"
+
+
+@pytest.fixture(scope="session")
+def qda_base(tmp_path_factory) -> Path:
+    """The small interop study (two interviews, planted personal data, five codes), ingested once."""
+    from buyerlab.ingest import ingest_study
+
+    root = copy_study(QDA_FIXTURES / "study", tmp_path_factory.mktemp("qda") / "study")
+    (root / "study.toml").write_text(f'codebook = "{(QDA_FIXTURES / "codebook.yaml").as_posix()}"\n',
+                                     encoding="utf-8")
+    ingest_study(root)
+    return root
+
+
+@pytest.fixture
+def qda_study(qda_base, tmp_path):
+    """A private copy of the ingested interop study, for tests that write into it."""
+    from buyerlab.study import Study
+
+    return Study(shutil.copytree(qda_base, tmp_path / "study"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -70,22 +69,9 @@ def test_cohen_kappa_textbook_and_sklearn():
     assert math.isnan(cohen_kappa([1, 1, 1], [1, 1, 1]))  # no variation: undefined, not 1
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    from buyerlab.ingest import ingest_study
-
-    root = tmp_path_factory.mktemp("agree") / "study"
-    shutil.copytree(FIX / "study", root)
-    (root / "study.toml").write_text(f'codebook = "{(FIX / "codebook.yaml").as_posix()}"\n', encoding="utf-8")
-    ingest_study(root)
-    return root
-
-
 @pytest.fixture
-def study(base, tmp_path) -> Study:
-    root = tmp_path / "study"
-    shutil.copytree(base, root)
-    return Study(root)
+def study(qda_study) -> Study:
+    return qda_study
 
 
 def _row(corpus, iid, tix, phrase, code, family):

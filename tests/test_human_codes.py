@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -19,22 +18,9 @@ from buyerlab.study import Study
 FIX = Path(__file__).parent / "fixtures" / "qda"
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    from buyerlab.ingest import ingest_study
-
-    root = tmp_path_factory.mktemp("human") / "study"
-    shutil.copytree(FIX / "study", root)
-    (root / "study.toml").write_text(f'codebook = "{(FIX / "codebook.yaml").as_posix()}"\n', encoding="utf-8")
-    ingest_study(root)
-    return root
-
-
 @pytest.fixture
-def study(base, tmp_path) -> Study:
-    root = tmp_path / "study"
-    shutil.copytree(base, root)
-    return Study(root)
+def study(qda_study) -> Study:
+    return qda_study
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +29,8 @@ def codebook():
 
 
 @pytest.fixture(scope="module")
-def corpus(base):
-    return Corpus.load(base)
+def corpus(qda_base):
+    return Corpus.load(qda_base)
 
 
 def _turn(corpus, iid, tix) -> str:

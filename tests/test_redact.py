@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -37,21 +36,9 @@ def _has_planted(text: str) -> bool:
     return any(v.lower() in low for v in NAMES + OTHER)
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    from buyerlab.ingest import ingest_study
-
-    root = tmp_path_factory.mktemp("redact") / "study"
-    shutil.copytree(FIX / "study", root)
-    (root / "study.toml").write_text(f'codebook = "{(FIX / "codebook.yaml").as_posix()}"\n', encoding="utf-8")
-    ingest_study(root)
-    return root
-
-
 @pytest.fixture
-def study(base, tmp_path) -> Study:
-    root = tmp_path / "study"
-    shutil.copytree(base, root)
+def study(qda_study) -> Study:
+    root = qda_study.path
     with (root / "study.toml").open("a", encoding="utf-8") as fh:
         fh.write('\n[redact]\ncompanies = ["Acme AB", "Globex"]\n')
     study = Study(root)

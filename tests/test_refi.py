@@ -21,22 +21,9 @@ XSD = Path(__file__).resolve().parents[1].parent / "shared" / "refi-qda" / "Proj
 KEY = ["interview_id", "turn_index", "char_start", "char_end", "code", "coder", "polarity"]
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    from buyerlab.ingest import ingest_study
-
-    root = tmp_path_factory.mktemp("refi") / "study"
-    shutil.copytree(FIX / "study", root)
-    (root / "study.toml").write_text(f'codebook = "{(FIX / "codebook.yaml").as_posix()}"\n', encoding="utf-8")
-    ingest_study(root)
-    return root
-
-
 @pytest.fixture
-def study(base, tmp_path) -> Study:
-    root = tmp_path / "study"
-    shutil.copytree(base, root)
-    return Study(root)
+def study(qda_study) -> Study:
+    return qda_study
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +108,7 @@ def test_export_structure_offsets_and_attributes(study, codebook):
     case = root.find("q:Cases/q:Case[@name='A2']", ns)
     values = {vv.find("q:VariableRef", ns).get("targetGUID"): vv[1].text for vv in case.findall("q:VariableValue", ns)}
     assert values[variables["outcome"]] == "lost" and values[variables["country"]] == "DE"
-    assert root.find(f"q:Variables/q:Variable[@name='date']", ns).get("typeOfVariable") == "Date"
+    assert root.find("q:Variables/q:Variable[@name='date']", ns).get("typeOfVariable") == "Date"
 
 
 def test_speaker_codes_cover_each_turn_text(study, codebook):

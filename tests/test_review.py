@@ -28,22 +28,9 @@ from buyerlab.study import Study
 FIX = Path(__file__).parent / "fixtures" / "qda"
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    from buyerlab.ingest import ingest_study
-
-    root = tmp_path_factory.mktemp("review") / "study"
-    shutil.copytree(FIX / "study", root)
-    (root / "study.toml").write_text(f'codebook = "{(FIX / "codebook.yaml").as_posix()}"\n', encoding="utf-8")
-    ingest_study(root)
-    return root
-
-
 @pytest.fixture
-def study(base, tmp_path) -> Study:
-    root = tmp_path / "study"
-    shutil.copytree(base, root)
-    return Study(root)
+def study(qda_study) -> Study:
+    return qda_study
 
 
 def _row(corpus, iid, tix, phrase, code, family, coder="auto"):
