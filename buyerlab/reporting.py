@@ -13,7 +13,7 @@ import contextlib
 import datetime as _dt
 import html
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from buyerlab.display import STATIC_ENV, STUDY_ENV
