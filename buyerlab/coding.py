@@ -67,26 +67,13 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from buyerlab.codebook import BUYING_ROLES, GAP_MAX, Codebook, PatternToken, load_codebook, parse_pattern
+from buyerlab.codes import CODE_COLUMNS, conform_codes, empty_codes  # noqa: F401 (re-exported)
 from buyerlab.errors import CodebookError
 from buyerlab.nlp import BuyerlabLemmatizer, get_pipeline, lemmatizer_of
 
 if TYPE_CHECKING:
     from buyerlab.study import Study
 
-CODE_COLUMNS: dict[str, str] = {
-    "interview_id": "string",
-    "turn_index": "int64",
-    "family": "string",
-    "code": "string",
-    "char_start": "int64",
-    "char_end": "int64",
-    "evidence": "string",
-    "polarity": "string",
-    "source": "string",
-    "confidence": "float64",
-    "coder": "string",
-    "buying_role": "object",  # str or None, as the schema says
-}
 LEMMATISE_PATTERNS = False  # match pattern words as written (see module docstring)
 PARALLEL_MIN_TURNS = 2000  # below this, starting worker processes costs more than it saves
 BATCH_SIZE = 256
@@ -1019,11 +1006,6 @@ def _code_language(texts: list[str], codebook: Codebook, lang: str, model: str |
     return results
 
 
-def empty_codes() -> pd.DataFrame:
-    """An empty codes table with the schema's columns and dtypes."""
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CODE_COLUMNS.items()})
-
-
 def _frame(rows: list[tuple]) -> pd.DataFrame:
     if not rows:
         return empty_codes()
@@ -1031,16 +1013,7 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
                                      "evidence", "polarity", "confidence", "buying_role"])
     df["source"] = "rule"
     df["coder"] = "auto"
-    df = df[list(CODE_COLUMNS)]
-    return _conform(df)
-
-
-def _conform(df: pd.DataFrame) -> pd.DataFrame:
-    for c, t in CODE_COLUMNS.items():
-        if t != "object":
-            df[c] = df[c].astype(t)
-    df["buying_role"] = df["buying_role"].astype(object).where(df["buying_role"].notna(), None)
-    return df
+    return conform_codes(df)
 
 
 def code_turns(turns: pd.DataFrame, languages: Mapping[str, str], codebook: Codebook | None = None, *,
@@ -1087,7 +1060,7 @@ def code_turns(turns: pd.DataFrame, languages: Mapping[str, str], codebook: Code
         df = (df.assign(_o=df["interview_id"].map(order)).sort_values(["_o", "turn_index", "char_start", "char_end"],
                                                                       kind="stable")
               .drop(columns="_o").reset_index(drop=True))
-        df = _conform(df)
+        df = conform_codes(df)
     df.attrs["skipped"] = skipped
     df.attrs["turns_coded"] = int((~lang_of.isin(list(skipped))).sum()) if len(resp) else 0
     return df
@@ -1191,7 +1164,7 @@ def code_study(study: "Study", *, progress: bool = True, corpus=None, n_process:
             f.unlink(missing_ok=True)
 
     frames = [parts[i] for i in corpus.interviews["interview_id"] if i in parts and len(parts[i])]
-    df = _conform(pd.concat(frames, ignore_index=True)) if frames else empty_codes()
+    df = conform_codes(pd.concat(frames, ignore_index=True)) if frames else empty_codes()
     df.to_parquet(study.output("codes.parquet"), index=False)
     n_interviews = len(keys)
     df.attrs.update(turns_coded=turns_coded, interviews=n_interviews, cache_hits=n_interviews - len(recomputed),

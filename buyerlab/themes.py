@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 
 from buyerlab import embeddings as _emb  # sets the hub's offline switches before bertopic imports transformers
+from buyerlab.codes import CODE_COLUMNS, conform_codes
 from buyerlab.errors import BuyerlabError
 
 TOPIC_COLUMNS = ["topic", "label", "keywords", "size", "mapped_code", "mapped_family", "code_similarity",
                  "nearest_code", "nearest_similarity", "representative_quotes"]
 SEGMENT_TOPIC_COLUMNS = ["interview_id", "turn_index", "segment_index", "topic", "probability"]
-CODES_COLUMNS = ["interview_id", "turn_index", "family", "code", "char_start", "char_end", "evidence",
-                 "polarity", "source", "confidence", "coder", "buying_role"]
 
 # Cosine similarity a segment needs to a code's embedding to be attached to it, per backend kind.
 # TF-IDF vectors of a paraphrase share fewer dimensions than sentence-embedding vectors, so they sit lower.
@@ -445,8 +444,7 @@ def topic_codes_frame(segments: pd.DataFrame, result: ThemeResult, code_index: d
                      "code": code, "char_start": int(seg.char_start), "char_end": int(seg.char_end),
                      "evidence": seg.text, "polarity": "present", "source": "topic",
                      "confidence": float(min(1.0, max(0.0, sim))), "coder": "auto", "buying_role": None})
-    frame = pd.DataFrame(rows, columns=CODES_COLUMNS)
-    return frame.astype({"turn_index": "int64", "char_start": "int64", "char_end": "int64", "confidence": float})
+    return conform_codes(pd.DataFrame(rows, columns=list(CODE_COLUMNS)))
 
 
 def save_topic_model(result: ThemeResult, path: Path) -> Path:

@@ -43,12 +43,6 @@ def _write(tmp_path, text: str, name: str = "codes.csv") -> Path:
     return p
 
 
-def test_codes_schema_matches_the_coding_engine():
-    from buyerlab.coding import CODE_COLUMNS as ENGINE
-
-    assert CODE_COLUMNS == ENGINE
-
-
 def test_csv_offsets_and_quotes(corpus, codebook, tmp_path):
     text = _turn(corpus, "A1", 1)
     s = text.index("price")

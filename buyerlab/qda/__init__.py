@@ -1,6 +1,6 @@
 """Interop with QDA tools: human codes in (CSV, Taguette, REFI-QDA), codes out.
 
-Shared pieces live here: the codes-table schema, the plain-text layout of an interview
+Shared pieces live here: the plain-text layout of an interview
 used by REFI-QDA sources, quote location in transcripts, code-name resolution against a
 codebook and the store of human codes (``output/human_codes/<coder>.parquet``).
 
@@ -20,53 +20,15 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
 
+from buyerlab.codes import CODE_COLUMNS, conform_codes, empty_codes  # noqa: F401 (re-exported)
 from buyerlab.errors import StudyError
 
 if TYPE_CHECKING:
     from buyerlab.study import Study
 
-# The codes schema of docs/ARCHITECTURE.md (same as buyerlab.coding.CODE_COLUMNS; a test
-# keeps them equal). Kept here so interop does not import spaCy.
-CODE_COLUMNS: dict[str, str] = {
-    "interview_id": "string",
-    "turn_index": "int64",
-    "family": "string",
-    "code": "string",
-    "char_start": "int64",
-    "char_end": "int64",
-    "evidence": "string",
-    "polarity": "string",
-    "source": "string",
-    "confidence": "float64",
-    "coder": "string",
-    "buying_role": "object",
-}
 HUMAN_DIR = "human_codes"
 TURN_SEPARATOR = "\n\n"
 _SAFE_CODER = re.compile(r"^[\w][\w .@-]{0,63}$")
-
-
-# --------------------------------------------------------------------------- schema
-
-def empty_codes() -> pd.DataFrame:
-    """An empty table with the codes schema."""
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CODE_COLUMNS.items()})
-
-
-def conform_codes(df: pd.DataFrame) -> pd.DataFrame:
-    """Return ``df`` with exactly the codes-schema columns, in order, with their dtypes."""
-    if df is None or not len(df):
-        return empty_codes()
-    df = df.copy()
-    for c in CODE_COLUMNS:
-        if c not in df.columns:
-            df[c] = None
-    df = df[list(CODE_COLUMNS)]
-    for c, t in CODE_COLUMNS.items():
-        if t != "object":
-            df[c] = df[c].astype(t)
-    df["buying_role"] = df["buying_role"].astype(object).where(df["buying_role"].notna(), None)
-    return df.reset_index(drop=True)
 
 
 def human_rows(rows: list[dict], coder: str) -> pd.DataFrame:
