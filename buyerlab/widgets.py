@@ -600,7 +600,8 @@ class ProcessExplorer(App):
         return None if by == ALL else by
 
     def _set_group_options(self) -> None:
-        self.flows = process_flows(self.processes, self._by())
+        # Stages in process order, each once: spoken-order loops are in the timeline below.
+        self.flows = process_flows(self.processes, self._by(), canonical=True)
         groups = list(dict.fromkeys(self.flows["group"]))
         g = self.controls["group"]
         keep = g.value

@@ -146,6 +146,25 @@ def test_flows_without_revisits_drop_the_loop(frames):
                  "count"].tolist() == [1]  # only A now
 
 
+def test_flows_in_process_order_have_no_backward_link(frames):
+    _, _, p = frames
+    f = process_flows(p, canonical=True)
+    got = {(s, t): c for s, t, c in zip(f["source"], f["target"], f["count"])}
+    # B said pi -> ss -> rb -> ss; in process order it reached pi, rb, ss and stopped there.
+    assert got == {
+        ("start", "problem_identification"): 3,
+        ("problem_identification", "requirements_building"): 2,
+        ("requirements_building", "supplier_selection"): 2,
+        ("supplier_selection", "validation"): 1,
+        ("validation", "purchase"): 1,
+        ("purchase", "end: won"): 1,
+        ("supplier_selection", "end: lost"): 1,
+        ("problem_identification", "solution_exploration"): 1,
+        ("solution_exploration", "end: no_decision"): 1,
+        ("start", "end: won"): 1,
+    }
+
+
 def test_flows_by_group(frames):
     _, _, p = frames
     f = process_flows(p, "segment")

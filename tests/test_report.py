@@ -131,3 +131,16 @@ def test_report_pages_are_offline_and_embed_plotly_once(pipeline_study, tmp_path
     assert "bl-turn" in overview and "<mark class=" in overview  # the transcript reader, static
     links = re.findall(r'href="([^"]+\.html)"', index.read_text(encoding="utf-8"))
     assert links == ["01_overview.html", "02_codes_explorer.html"]
+
+
+@pytest.mark.slow
+def test_report_command_writes_the_page_and_says_where(pipeline_study, tmp_path, capsys):
+    import shutil
+
+    from buyerlab.cli import main
+
+    study = shutil.copytree(pipeline_study, tmp_path / "study")
+    assert main(["report", str(study), "--notebooks", "06", "--no-progress"]) == 0
+    index = study / "output" / "report" / "index.html"
+    assert f"report: {index}" in capsys.readouterr().out
+    assert (study / "output" / "report" / "06_reliability.html").stat().st_size > 100_000

@@ -55,6 +55,7 @@ def analyse_frames(
     out["processes"] = processes
     out["flows"] = process_flows(processes)
     out["flows_first_visits"] = process_flows(processes, revisits=False)
+    out["flows_in_process_order"] = process_flows(processes, canonical=True)
     out["stage_reach"] = stage_reach(processes)
     for col in by_cols:
         out[f"flows_by_{col}"] = process_flows(processes, col)

@@ -272,27 +272,31 @@ def _interview_frame(processes: pd.DataFrame, by) -> pd.DataFrame:
     return groups.merge(first[["interview_id", "outcome"]], on="interview_id")
 
 
-def _paths(processes: pd.DataFrame) -> dict[str, list[str]]:
-    p = processes.sort_values(["interview_id", "step"], kind="stable")
+def _paths(processes: pd.DataFrame, canonical: bool = False) -> dict[str, list[str]]:
+    keys = ["interview_id", "stage_index", "step"] if canonical else ["interview_id", "step"]
+    p = processes.sort_values(keys, kind="stable")
     paths: dict[str, list[str]] = {}
     for iid, stage in zip(p["interview_id"].tolist(), p["stage"].tolist()):
         path = paths.setdefault(iid, [])
-        if isinstance(stage, str):
+        if isinstance(stage, str) and not (canonical and stage in path):
             path.append(stage)
     return paths
 
 
 def process_flows(processes: pd.DataFrame, by: str | Sequence[str] | None = None,
-                  revisits: bool = True) -> pd.DataFrame:
+                  revisits: bool = True, canonical: bool = False) -> pd.DataFrame:
     """Links between stages per group, from a start node to an end node per outcome.
 
-    ``revisits=False`` keeps each stage only where an interview first reaches it, which
-    removes loops (a simpler, acyclic Sankey); the default keeps every step.
+    ``revisits=False`` keeps each stage only where an interview first reaches it.
+    ``canonical=True`` takes the stages each interview reached in the process order of the
+    codebook (each once): what a Sankey of "how far did buyers get, and where did they stop"
+    needs, free of the loops that retold or revisited stages draw. The default keeps every
+    step in spoken order (the per-interview timeline shows the same).
     """
     by_cols = as_list(by)
     inter = _interview_frame(processes, by_cols)
     sizes = inter.groupby("group").size()
-    paths = _paths(processes)
+    paths = _paths(processes, canonical=canonical)
     if not revisits:
         paths = {iid: list(dict.fromkeys(path)) for iid, path in paths.items()}
     links = []

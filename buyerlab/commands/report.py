@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from buyerlab.pipeline import ensure_outputs, report_study
+    from buyerlab.pipeline import ensure_outputs
+    from buyerlab.reporting import report_study
     from buyerlab.study import Study
 
     study = Study(args.study, args.output)
