@@ -3,10 +3,12 @@
     python bench/themes.py                      # everything (several minutes on 2 cores)
     python bench/themes.py --quality            # gold-set quality only
     python bench/themes.py --scale --sizes 2000 # one size only
+    python bench/themes.py --sample /tmp/s      # an ingested study: topics, language mixing, largest labels
 
 Quality: the gold turns (tests/data/gold) are segmented as a study would be; a segment's gold
 families are those of the labels whose evidence lies inside it. NMI is computed on segments with
-exactly one family; purity on every labelled segment (a segment counts as pure when the topic's
+exactly one family; purity on every labelled segment; "mixed" is the share of topics whose second
+language holds at least 15% of its segments (a segment counts as pure when the topic's
 majority family is among its families). Compared: buyerlab's settings (PCA or UMAP reducer, KMeans or
 HDBSCAN, with and without zero-shot onto the default codebook) and a plain ``BERTopic(embedding_model=...)``
 with default settings, all on the same embeddings.
@@ -97,7 +99,11 @@ def plain_bertopic(texts: list[str], vectors: np.ndarray, backend) -> list[int]:
     return [int(t) for t in topics]
 
 
-def quality(backends: list[str]) -> list[dict]:
+METHODS = ["buyerlab pca+kmeans", "buyerlab umap+kmeans", "buyerlab pca+hdbscan", "buyerlab pca+kmeans+zero-shot",
+           "buyerlab pca+kmeans+zero-shot lang-none", "buyerlab pca+kmeans+zero-shot lang-std", "plain BERTopic"]
+
+
+def quality(backends: list[str], methods: list[str] | None = None) -> list[dict]:
     """Theme quality against the gold families, per backend and method."""
     from buyerlab.codebook import load_codebook
     from buyerlab.embeddings import get_embedding_backend
@@ -112,23 +118,27 @@ def quality(backends: list[str]) -> list[dict]:
     rows = []
     for name in backends:
         backend = get_embedding_backend(name)
-        for method in ("buyerlab pca+kmeans", "buyerlab umap+kmeans", "buyerlab pca+hdbscan",
-                       "buyerlab pca+kmeans+zero-shot", "plain BERTopic"):
+        for method in methods or METHODS:
             t0, c0 = time.perf_counter(), time.process_time()
             if method == "plain BERTopic":
                 backend.fit(texts)
                 topics = plain_bertopic(texts, backend.encode(texts), backend)
                 mapped = None
             else:
+                balance = "none" if "lang-none" in method else "standardise" if "lang-std" in method else "centre"
                 result = find_themes(texts, embedding=backend, reducer="umap" if "umap" in method else "pca",
                                      cluster="hdbscan" if "hdbscan" in method else "kmeans",
-                                     zeroshot=zeroshot if "zero-shot" in method else None, languages=langs)
-                topics, mapped = result.topics, result.mapped_codes
+                                     zeroshot=zeroshot if "zero-shot" in method else None, languages=langs,
+                                     balance_languages=balance)
+                # Attachment per segment (what topic_codes.parquet holds), whatever the segment's topic.
+                topics = result.topics
+                mapped = result.segment_codes if result.segment_codes is not None else result.mapped_codes
             seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             nmi, purity = purity_nmi(topics, families)
+            mixed, _ = mixed_share(topics, langs)
             row = {"backend": name, "method": method, "topics": len(set(topics) - {-1}),
                    "outliers": sum(1 for t in topics if t == -1) / len(topics), "nmi": nmi, "purity": purity,
-                   "seconds": seconds, "cpu": cpu}
+                   "mixed": mixed, "seconds": seconds, "cpu": cpu}
             if mapped is not None and "zero-shot" in method:
                 # How often a segment attached to a code has that code's family among its gold families.
                 hits = [code_family[m] in f for m, f in zip(mapped, families) if m is not None and f]
@@ -136,6 +146,48 @@ def quality(backends: list[str]) -> list[dict]:
                 row["attach_precision"] = sum(hits) / len(hits) if hits else float("nan")
             rows.append(row)
             print(json.dumps(row), flush=True)
+    return rows
+
+
+def mixed_share(topics: list[int], langs: list[str], minority: float = 0.15) -> tuple[float, float]:
+    """(share of topics whose second language has at least ``minority`` of its segments, share of segments in them)."""
+    by: dict[int, list[str]] = {}
+    for t, lang in zip(topics, langs):
+        by.setdefault(t, []).append(lang)
+    mixed = {t for t, ls in by.items() if len(Counter(ls)) > 1 and Counter(ls).most_common(2)[1][1] >= minority * len(ls)}
+    return len(mixed) / max(1, len(by)), sum(len(by[t]) for t in mixed) / max(1, len(topics))
+
+
+def sample(study: str, variants: list[str], show: int = 10) -> list[dict]:
+    """Topic count, language mixing and the largest labels on an ingested study (e.g. a copy of data/sample)."""
+    from buyerlab.codebook import load_codebook
+    from buyerlab.corpus import Corpus
+    from buyerlab.embeddings import get_embedding_backend
+    from buyerlab.segment import segment_turns
+    from buyerlab.study import Study
+    from buyerlab.themes import codebook_zeroshot, find_themes
+
+    st = Study(study)
+    corpus = Corpus.load(st)
+    langs = dict(zip(corpus.interviews["interview_id"].astype(str), corpus.interviews["language"]))
+    segments = segment_turns(corpus.turns, langs)
+    texts, seg_langs = segments["text"].tolist(), segments["language"].tolist()
+    zeroshot = codebook_zeroshot(load_codebook(st.config.codebook))
+    rows = []
+    for variant in variants:
+        backend_name, _, balance = variant.partition(":")
+        t0 = time.process_time()
+        result = find_themes(texts, embedding=get_embedding_backend(backend_name), zeroshot=zeroshot,
+                             languages=seg_langs, balance_languages=balance or "centre")
+        mixed, mixed_segments = mixed_share(result.topics, seg_langs)
+        info = result.topic_info[result.topic_info["topic"] != -1].sort_values("size", ascending=False)
+        row = {"variant": variant, "segments": len(texts), "topics": len(info),
+               "attached_topics": int(info["mapped_code"].notna().sum()), "mixed_topics": mixed,
+               "mixed_segments": mixed_segments, "cpu": time.process_time() - t0,
+               "largest": [f"{r.size} {r.label}" + (f" [{r.mapped_code}]" if isinstance(r.mapped_code, str) else "")
+                           for r in info.head(show).itertuples()]}
+        rows.append(row)
+        print(json.dumps(row, ensure_ascii=False, indent=1), flush=True)
     return rows
 
 
@@ -165,9 +217,9 @@ def _one(spec: dict) -> dict:
     backend = get_embedding_backend(spec["backend"])
     if spec["backend"].startswith("tfidf"):
         backend.fit(texts)
-    import bertopic  # noqa: F401 - import cost outside the measurement
-
     import tracemalloc
+
+    import bertopic  # noqa: F401 - import cost outside the measurement
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Traced peak: what the fit itself allocates (numpy included), unlike the process RSS peak,
@@ -223,13 +275,14 @@ def print_tables(quality_rows: list[dict], scale_rows: list[dict]) -> None:
     """The results as plain-text tables."""
     if quality_rows:
         print("\nTheme quality on the gold set (families)")
-        print(f"{'backend':<18} {'method':<30} {'topics':>6} {'outl.':>6} {'NMI':>6} {'purity':>7} {'attach':>7} "
-              f"{'att.prec':>8} {'wall s':>7} {'cpu s':>6}")
+        print(f"{'backend':<18} {'method':<40} {'topics':>6} {'outl.':>6} {'NMI':>6} {'purity':>7} {'mixed':>6} "
+              f"{'attach':>7} {'att.prec':>8} {'wall s':>7} {'cpu s':>6}")
         for r in quality_rows:
             att = f"{r['attached']:.2f}" if "attached" in r else "-"
             prec = f"{r['attach_precision']:.2f}" if "attach_precision" in r else "-"
-            print(f"{r['backend']:<18} {r['method']:<30} {r['topics']:>6} {r['outliers']:>6.2f} {r['nmi']:>6.3f} "
-                  f"{r['purity']:>7.3f} {att:>7} {prec:>8} {r['seconds']:>7.1f} {r['cpu']:>6.1f}")
+            print(f"{r['backend']:<18} {r['method']:<40} {r['topics']:>6} {r['outliers']:>6.2f} {r['nmi']:>6.3f} "
+                  f"{r['purity']:>7.3f} {r.get('mixed', float('nan')):>6.2f} {att:>7} {prec:>8} {r['seconds']:>7.1f} "
+                  f"{r['cpu']:>6.1f}")
     if scale_rows:
         print("\nFit time and memory (embeddings precomputed; embed = CPU s to fit+encode the backend; "
               "wall s are inflated when the machine is shared)")
@@ -249,13 +302,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", action="store_true", help="only time and memory")
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000])
     parser.add_argument("--backends", nargs="+", default=None)
+    parser.add_argument("--methods", nargs="+", default=None, choices=METHODS, metavar="METHOD",
+                        help="with --quality: only these methods (quote each)")
+    parser.add_argument("--sample", metavar="STUDY", help="topic count, language mixing and labels on an ingested "
+                        "study (cp -r data/sample /tmp/s && buyerlab ingest /tmp/s)")
+    parser.add_argument("--variants", nargs="+", default=["tfidf:centre", "tfidf:none"],
+                        help="with --sample: backend:balance_languages")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.sample:
+        sample(args.sample, args.variants)
+        return 0
     if args.one:
         print(json.dumps(_one(json.loads(args.one))))
         return 0
     both = not args.quality and not args.scale
-    q = quality(args.backends or BACKENDS) if (args.quality or both) else []
+    q = quality(args.backends or BACKENDS, args.methods) if (args.quality or both) else []
     s = scale(args.sizes, args.backends or ["tfidf", "all-MiniLM-L6-v2"]) if (args.scale or both) else []
     print_tables(q, s)
     return 0

@@ -18,7 +18,7 @@ from buyerlab.codes import CODE_COLUMNS, conform_codes
 from buyerlab.errors import BuyerlabError
 
 TOPIC_COLUMNS = ["topic", "label", "keywords", "size", "mapped_code", "mapped_family", "code_similarity",
-                 "nearest_code", "nearest_similarity", "representative_quotes"]
+                 "nearest_code", "nearest_similarity", "representative_quotes", "coherence"]
 SEGMENT_TOPIC_COLUMNS = ["interview_id", "turn_index", "segment_index", "topic", "probability"]
 
 # Cosine similarity a segment needs to a code's embedding to be attached to it, per backend kind.
@@ -28,16 +28,59 @@ SEGMENT_TOPIC_COLUMNS = ["interview_id", "turn_index", "segment_index", "topic",
 # gets a high bar that attaches few.
 DEFAULT_MIN_SIMILARITY = {"tfidf": 0.35, "sentence": 0.55}
 
-# Interview filler that survives standard stop word lists and would otherwise top every topic's keywords.
-_FILLER = {
-    "en": "yeah yes okay ok um uh mm mhm like just really think know mean sort kind thing things lot "
-          "actually basically got going gonna want said say bit pretty stuff way well right sure honestly "
-          # what the tokenizer leaves of contractions ("hasn't" -> "hasn")
-          "aren couldn didn doesn don hadn hasn haven isn ll mustn needn shan shouldn ve wasn weren won wouldn",
-    "sv": "ja nej okej liksom typ alltså asså ju väl nog bara sen också mycket lite kanske tycker tror "
-          "säga sa gjorde göra får fick blev bli finns fanns sånt sån sådär grej grejer ärligt talat",
-    "de": "ja nein okay also halt eben genau irgendwie einfach quasi sozusagen mal schon eigentlich "
-          "gesagt sagen gemacht machen wirklich ganz bisschen sache sachen gibt ehrlich",
+# Interview talk that survives spaCy's stop word lists and would otherwise top topic keywords and
+# labels ("true, welcome, good luck", "faktiskt, tyckte, förstå", "ähm", "passiert"). One list per
+# language, by kind; every word is a whole lowercase token (the keyword tokenizer's unit). Words that
+# name a theme (price, budget, Sicherheit, leverantör) never belong here. Extend a study's list with
+# study.toml ``[themes] stop_words = ["word", ...]``.
+FILLER: dict[str, dict[str, str]] = {
+    "en": {
+        "fillers": "yeah yep yes no nope okay ok um umm uh uhm er erm hmm mm mhm ah oh wow",
+        "hedges": "actually basically honestly really just sort kind pretty quite maybe probably perhaps "
+                  "obviously certainly definitely absolutely exactly literally seriously simply totally "
+                  "true sure right well guess suppose suppose think thought believe mean meant know knew "
+                  "feel felt remember seems seemed likely somehow anyway fair frankly course",
+        "discourse": "like lot lots thing things stuff way bit fact sense example time times possible hard "
+                     "harder today yesterday later earlier ago back far",
+        "light_verbs": "got get gets getting go goes going gone went gonna wanna want wanted come came "
+                       "coming make made making take took taken say said saying says tell told telling ask "
+                       "asked talk talked explain explained look looked looking see saw seen let put "
+                       "happen happened happens started start try tried need needed give gave sat sit sitting "
+                       "mentioned",
+        "politeness": "thank thanks welcome pleasure luck good great nice cheers bye hello hi sorry please "
+                      "glad happy interesting",
+        "pronouns": "guy guys people person somebody someone everybody everyone anybody anyone",
+        # what the tokenizer leaves of contractions ("hasn't" -> "hasn")
+        "contractions": "aren couldn didn doesn don hadn hasn haven isn ll mustn needn shan shouldn ve wasn "
+                        "weren won wouldn",
+    },
+    "sv": {
+        "fillers": "ja jo nej nä nää okej ok öh eh äh mm hm aha oj",
+        "hedges": "liksom typ alltså asså ju väl nog bara väldigt först själv själva stället ärlig faktiskt "
+                  "egentligen kanske säkert absolut verkligen ärligt talat ungefär precis riktigt nästan rätt tycker tyckte tror trodde "
+                  "tänker tänkte vet visste menar menade förstå förstår förstod känns kändes självklart "
+                  "klart visst antagligen",
+        "discourse": "är år sen också mycket lite sånt sån sådär grej grejer sak saker gång gången ord läge "
+                     "början slutet tag",
+        "light_verbs": "säga sa sagt göra gjorde gjort får fick fått blev bli blir finns fanns ta tog tagit "
+                       "komma kom kommit gå gick gått ville vill hade har hittade titta tittade börja gav "
+                       "började heter hette prata pratade frågade berätta",
+        "politeness": "tack lycka till varsågod hoppas trevligt kul bra ursäkta hej",
+    },
+    "de": {
+        "fillers": "ja jo nein ne nee okay ok äh ähm öh hm hmm mhm na naja tja",
+        "hedges": "also halt eben genau irgendwie einfach quasi sozusagen mal schon eigentlich wirklich "
+                  "ganz bisschen ehrlich gesagt klar natürlich sicher wahrscheinlich vielleicht "
+                  "tatsächlich absolut ziemlich relativ eher grob teilweise glaube denke meine finde fand "
+                  "weiß wusste",
+        "discourse": "sache sachen ding dinge punkt thema mal paar weg gibt gab anfang moment",
+        "light_verbs": "hab sag sagen gesagt machen gemacht gehen ging gegangen gelaufen kommen kam gekommen "
+                       "passiert geschehen stehen steht liegen liegt nehmen genommen geben gegeben "
+                       "klingt angefangen gefragt erzählt gebraucht",
+        "politeness": "danke bitte gerne gern viel erfolg schön gut prima tschüss hallo entschuldigung",
+        "pronouns": "unseren unserem unserer unsere euren eurem",
+        "modals": "wäre wären hätte hätten würde würden könnte könnten müsste sollte",
+    },
 }
 
 logging.getLogger("BERTopic").setLevel(logging.ERROR)
@@ -57,8 +100,44 @@ def stop_words(languages: tuple[str, ...] = ("en", "sv", "de")) -> list[str]:
             words |= {w.lower() for w in module.STOP_WORDS if re.fullmatch(r"[^\W\d_]+", w)}
         except ImportError:
             pass
-        words |= set(_FILLER.get(lang, "").split())
+        words |= filler_words(lang)
     return sorted(words)
+
+
+def filler_words(lang: str) -> set[str]:
+    """The interview filler of one language (``FILLER``), all kinds together."""
+    return {w for kind in FILLER.get(lang, {}).values() for w in kind.split()}
+
+
+# A quote needs this many words that are not stop words or filler ("Well, no. That's the thing." has none).
+MIN_QUOTE_CONTENT = 5
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Crude stem match: one word starts the other ("manager"/"managers"), or they share 80% of the
+    longer one's start ("geschäftsführung"/"geschäftsführer"; not "energy"/"energikonsult")."""
+    k = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        k += 1
+    return k >= 3 and (k == min(len(a), len(b)) or k >= 0.8 * max(len(a), len(b)))
+
+
+def label_keywords(keywords: list[str], limit: int = 4) -> list[str]:
+    """Up to ``limit`` keywords for a label, skipping any that repeats a word already in it
+    ("sub meters, meters, hourly" -> "sub meters, hourly"; "manager, managers" -> "manager")."""
+    chosen: list[str] = []
+    seen: set[str] = set()
+    for kw in keywords:
+        words = set(kw.split())
+        if any(_same_stem(w, v) for w in words for v in seen):
+            continue
+        chosen.append(kw)
+        seen |= words
+        if len(chosen) >= limit:
+            break
+    return chosen
 
 
 def _slug(text: str, limit: int = 40) -> str:
@@ -112,6 +191,9 @@ class ThemeResult:
     code_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     languages: list[str] | None = None
     settings: dict = field(default_factory=dict)
+    # Per text: the code it is attached to by similarity (at or above the threshold), whatever its topic.
+    segment_codes: list | None = None
+    segment_code_similarity: np.ndarray | None = None
 
     @property
     def mapped_codes(self) -> list[str | None]:
@@ -127,8 +209,115 @@ def default_min_topic_size(n: int) -> int:
 
 
 def default_n_topics(n: int) -> int:
-    """KMeans topic count: ~sqrt(n/2), within 2..50 (300 segments -> 12, 2,000 -> 32)."""
-    return int(min(50, max(2, round(math.sqrt(n / 2)))))
+    """KMeans topic count for n segments: ~sqrt(n)/2.5, within 2..40 (300 -> 7, 1,200 -> 14, 3,000 -> 22).
+
+    A reader can take in about a dozen themes of a small study; more topics only split one theme by
+    interview or wording (bench/themes.py: NMI and purity on the gold set, and the sample's labels).
+    """
+    return int(min(40, max(2, round(math.sqrt(n) / 2.5))))
+
+
+def default_min_code_topic_size(n: int) -> int:
+    """Segments a code needs before it becomes a topic of its own: 0.5% of n, at least 3 (1,400 -> 7)."""
+    return int(max(3, round(n / 200)))
+
+
+def language_centred(embeddings: np.ndarray, languages: list, scale: bool = False) -> np.ndarray:
+    """Unit rows after subtracting each language's mean row (languages with at least 5 texts).
+
+    In a mixed en/sv/de corpus the largest direction in character TF-IDF (and in an English sentence
+    model) is the language; without it, what remains is closer to what is said.
+    """
+    out = np.array(embeddings, dtype=np.float32, copy=True)
+    langs = np.asarray([str(x) if isinstance(x, str) and x else "?" for x in languages])
+    groups = [lang for lang in sorted(set(langs)) if (langs == lang).sum() >= 5]
+    if len(groups) < 2:
+        return out
+    for lang in groups:
+        mask = langs == lang
+        out[mask] -= out[mask].mean(axis=0)
+        if scale:
+            out[mask] /= out[mask].std(axis=0) + 1e-6
+    return _unit(out)
+
+
+class _SeededClusters:
+    """BERTopic's cluster step: texts given a code topic keep it, the rest go to KMeans or HDBSCAN.
+
+    ``fixed`` holds a topic number per text (-1: free). Deterministic for a seed.
+    """
+
+    def __init__(self, fixed: np.ndarray, cluster: str = "kmeans", n_clusters: int = 8, min_cluster_size: int = 5,
+                 seed: int = 42, spherical: bool = True):
+        self.fixed = np.asarray(fixed)
+        self.spherical = spherical
+        self.cluster = cluster
+        self.n_clusters = n_clusters
+        self.min_cluster_size = min_cluster_size
+        self.seed = seed
+        self.labels_ = None
+        self.centres_ = None
+
+    def fit(self, X, y=None):
+        X = np.asarray(X)
+        labels = self.fixed.copy()
+        free = np.flatnonzero(labels < 0)
+        offset = int(labels.max()) + 1 if (labels >= 0).any() else 0
+        if len(free) >= 2:
+            sub = np.full(len(free), -1)
+            if self.cluster == "hdbscan":
+                from hdbscan import HDBSCAN
+
+                sub = HDBSCAN(min_cluster_size=self.min_cluster_size, metric="euclidean",
+                              cluster_selection_method="eom").fit_predict(X[free])
+            # KMeans, or HDBSCAN found no dense region at all (common on a few hundred segments).
+            if self.cluster == "kmeans" or not (sub >= 0).any():
+                from sklearn.cluster import KMeans
+
+                # On unit rows (spherical k-means): by direction, so short, vague segments near the
+                # centre of the reduced space do not make one large "everything" topic.
+                sub = KMeans(n_clusters=max(1, min(self.n_clusters, len(free))), n_init=4,
+                             random_state=self.seed).fit_predict(_unit(X[free]) if self.spherical else X[free])
+            labels[free] = np.where(sub >= 0, sub + offset, -1)
+        elif len(free):
+            labels[free] = offset
+        self.labels_ = labels
+        ids = sorted(set(labels) - {-1})
+        self.centres_ = (ids, np.vstack([X[labels == t].mean(axis=0) for t in ids]) if ids else None)
+        return self
+
+    def predict(self, X):
+        """Nearest topic centre (used only if the BERTopic model is asked to transform new texts)."""
+        ids, centres = self.centres_
+        if centres is None:
+            return np.full(len(X), -1)
+        d = ((np.asarray(X)[:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1)
+        return np.asarray(ids)[d.argmin(axis=1)]
+
+
+_TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
+
+
+class KeywordAnalyzer:
+    """Keyword candidates of a text: words that are not stop words or filler, and pairs of such words
+    that stand next to each other in the text ("compressed air"; never "tyckte förstå" made by
+    deleting the words between, nor a pair across a comma or full stop)."""
+
+    def __init__(self, stop: list[str] | set[str]):
+        self.stop = frozenset(w.lower() for w in stop)
+
+    def __call__(self, text: str) -> list[str]:
+        text = text.lower()
+        matches = list(_TOKEN.finditer(text))
+        tokens = [m.group() for m in matches]
+        keep = [t not in self.stop for t in tokens]
+        grams = [t for t, k in zip(tokens, keep) if k]
+        for i in range(len(tokens) - 1):
+            # Next to each other: only white space between them (no comma, full stop or number).
+            if keep[i] and keep[i + 1] and tokens[i] != tokens[i + 1] \
+                    and not text[matches[i].end():matches[i + 1].start()].strip():
+                grams.append(f"{tokens[i]} {tokens[i + 1]}")
+        return grams
 
 
 def _reducer(kind: str, n: int, seed: int, dims: int):
@@ -165,14 +354,26 @@ def find_themes(
     languages: list[str] | None = None,
     n_keywords: int = 10,
     n_quotes: int = 3,
+    balance_languages: str = "centre",
+    min_code_topic_size: int | None = None,
+    extra_stop_words: list[str] | None = None,
 ) -> ThemeResult:
-    """Fit topics on ``texts``; with ``zeroshot`` ({code: text or texts}) texts close to a code attach to it."""
+    """Fit topics on ``texts``; with ``zeroshot`` ({code: text or texts}) texts close to a code attach to it.
+
+    ``balance_languages="centre"`` (with ``languages``) subtracts each language's mean vector before
+    clustering, so topics follow what is said rather than the language it is said in ("none": off).
+    A code becomes a topic of its own when at least ``min_code_topic_size`` segments attach to it
+    (default ``default_min_code_topic_size(n)``); the segments of rarer codes are clustered with the
+    rest, and stay attached to their code in ``segment_codes`` (and topic_codes.parquet).
+    """
     texts = [t if isinstance(t, str) else "" for t in texts]
     n = len(texts)
     if n < 10:
         raise ThemesError(f"themes: need at least 10 segments to find topics, got {n}")
     if classes is not None and len(classes) != n:
         raise ThemesError(f"themes: {len(classes)} classes for {n} texts")
+    if languages is not None and len(languages) != n:
+        raise ThemesError(f"themes: {len(languages)} languages for {n} texts")
     if isinstance(embedding, str) or embedding is None:
         backend = _emb.get_embedding_backend(embedding)
     else:
@@ -219,23 +420,32 @@ def find_themes(
 
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
-    from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
 
-    n_unassigned = int((assigned < 0).sum())
-    if cluster == "kmeans":
-        from sklearn.cluster import KMeans
-
-        k = n_topics or default_n_topics(n_unassigned)
-        cluster_model = KMeans(n_clusters=max(1, min(k, n_unassigned)), n_init=4, random_state=seed)
-    elif cluster == "hdbscan":
-        cluster_size = max(2, min(min_topic_size, max(2, n_unassigned // 2)))
-        cluster_model = HDBSCAN(min_cluster_size=cluster_size, metric="euclidean", cluster_selection_method="eom",
-                                prediction_data=True)
-    else:
+    # Codes with enough attached segments become topics of their own (BERTopic's zero-shot rule,
+    # applied here); a code with one or two segments would only add a topic nobody reads.
+    min_code_topic_size = min_code_topic_size or default_min_code_topic_size(n)
+    fixed = np.full(n, -1)
+    seeded_codes: list[str] = []
+    if code_ids:
+        counts = np.bincount(assigned[assigned >= 0], minlength=len(code_ids))
+        for col in np.argsort(-counts, kind="stable"):
+            if counts[col] >= min_code_topic_size:
+                fixed[assigned == col] = len(seeded_codes)
+                seeded_codes.append(code_ids[col])
+    if cluster not in ("kmeans", "hdbscan"):
         raise ThemesError(f"themes: unknown clustering {cluster!r}; use 'kmeans' or 'hdbscan'")
-    vectorizer = CountVectorizer(stop_words=stop_words(), ngram_range=(1, 2), min_df=1,
-                                 token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b")
+    if balance_languages not in ("centre", "standardise", "none"):
+        raise ThemesError(f"themes: unknown balance_languages {balance_languages!r}; "
+                          "use 'centre', 'standardise' or 'none'")
+    n_free = int((fixed < 0).sum())
+    k = n_topics or default_n_topics(n_free)
+    cluster_model = _SeededClusters(fixed, cluster=cluster, n_clusters=max(1, min(k, n_free)),
+                                    min_cluster_size=max(2, min(min_topic_size, max(2, n_free // 2))), seed=seed)
+    cluster_input = embeddings
+    if balance_languages != "none" and languages is not None:
+        cluster_input = language_centred(embeddings, languages, scale=balance_languages == "standardise")
+    vectorizer = CountVectorizer(analyzer=KeywordAnalyzer(stop_words() + list(extra_stop_words or [])), min_df=1)
     ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
     model = BERTopic(
         embedding_model=_make_embedder(backend, {_zeroshot_name(c): v for c, v in code_vectors.items()}),
@@ -245,20 +455,18 @@ def find_themes(
         ctfidf_model=ctfidf,
         min_topic_size=min_topic_size,
         top_n_words=n_keywords,
-        zeroshot_topic_list=[_zeroshot_name(c) for c in code_ids] or None,
-        zeroshot_min_similarity=zeroshot_min_similarity,
         calculate_probabilities=False,
         verbose=False,
     )
     # BERTopic resets its logger's level in __init__; its warnings about our own choices are noise here.
     logging.getLogger("BERTopic").setLevel(logging.ERROR)
     try:
-        topics, _ = model.fit_transform(texts, embeddings=embeddings)
+        topics, _ = model.fit_transform(texts, embeddings=cluster_input)
     except (ValueError, TypeError) as exc:
         raise ThemesError(f"themes: topic model failed on {n} segments: {exc}") from None
     topics = [int(t) for t in topics]
     if -1 in topics and len(set(topics) - {-1}) > 0:
-        new_topics = model.reduce_outliers(texts, topics, strategy="embeddings", embeddings=embeddings,
+        new_topics = model.reduce_outliers(texts, topics, strategy="embeddings", embeddings=cluster_input,
                                            threshold=outlier_threshold)
         topics = [int(t) for t in new_topics]
         model.update_topics(texts, topics=topics, top_n_words=n_keywords, vectorizer_model=vectorizer,
@@ -270,6 +478,8 @@ def find_themes(
     probabilities = np.array([max(0.0, float(embeddings[i] @ centroids[t])) for i, t in enumerate(topics)],
                              dtype=np.float32)
     probabilities = np.minimum(probabilities, 1.0)
+    content = KeywordAnalyzer(stop_words() + list(extra_stop_words or []))
+    n_content = np.array([sum(1 for g in content(t) if " " not in g) for t in texts])
 
     rows = []
     code_similarity = np.full(n, np.nan, dtype=np.float32)
@@ -292,19 +502,30 @@ def find_themes(
             topic_sims = np.vstack([code_vectors[c] for c in code_ids]) @ centroids[t]
             nearest = code_ids[int(topic_sims.argmax())]
             nearest_sim = float(topic_sims.max())
-        order = members[np.argsort(-(embeddings[members] @ centroids[t]), kind="stable")]
-        # Closest to the centre first, but a quote of a few words ("That's true.") says little.
-        order = [i for i in order if len(texts[i].split()) >= 6] + [i for i in order if len(texts[i].split()) < 6]
+        # Quotes: closest to the centre of the topic as it was clustered, among segments that say
+        # something (at least MIN_QUOTE_CONTENT words that are not filler); the rest only if need be.
+        centre = _unit(cluster_input[members].mean(axis=0))
+        order = members[np.argsort(-(cluster_input[members] @ centre), kind="stable")]
+        order = ([i for i in order if n_content[i] >= MIN_QUOTE_CONTENT]
+                 + [i for i in order if n_content[i] < MIN_QUOTE_CONTENT])
+        if languages is not None:
+            # A topic told in several languages shows a quote in each (those with 15% of it or more) first.
+            member_langs = [str(languages[i]) for i in order]
+            counts = pd.Series(member_langs).value_counts()
+            shown = [lang for lang, c in counts.items() if c >= 0.15 * len(members)][:n_quotes]
+            first = [next(i for i, lang in zip(order, member_langs) if lang == want) for want in shown]
+            order = first + [i for i in order if i not in first]
         quotes: list[str] = []
         for i in order:
             if texts[i] not in quotes:
                 quotes.append(texts[i])
             if len(quotes) >= n_quotes:
                 break
-        label = "outliers" if t == -1 else ", ".join(keywords[:4]) or f"topic {t}"
-        rows.append({"topic": t, "label": label, "keywords": keywords, "size": int(len(members)),
+        label = "outliers" if t == -1 else ", ".join(label_keywords(keywords)) or f"topic {t}"
+        rows.append({"topic": t, "label": label, "keywords": keywords, "size": len(members),
                      "mapped_code": mapped, "mapped_family": None, "code_similarity": mapped_sim,
-                     "nearest_code": nearest, "nearest_similarity": nearest_sim, "representative_quotes": quotes})
+                     "nearest_code": nearest, "nearest_similarity": nearest_sim, "representative_quotes": quotes,
+                     "coherence": float(np.mean(probabilities[members]))})
     topic_info = pd.DataFrame(rows, columns=TOPIC_COLUMNS)
     for column in ("mapped_code", "mapped_family", "nearest_code"):
         # Object columns keep None for "no code" (pandas' string dtype would turn it into NaN).
@@ -317,8 +538,12 @@ def find_themes(
         texts=texts, topics=topics, probabilities=probabilities, topic_info=topic_info, per_class=per_class,
         code_similarity=code_similarity, embeddings=embeddings, model=model, backend=backend,
         code_vectors=code_vectors, languages=languages,
+        segment_codes=[code_ids[j] if j >= 0 else None for j in assigned],
+        segment_code_similarity=np.array([sims[i, j] if j >= 0 else np.nan for i, j in enumerate(assigned)],
+                                         dtype=np.float32),
         settings={"seed": seed, "min_topic_size": min_topic_size, "zeroshot_min_similarity": zeroshot_min_similarity,
                   "reducer": reducer, "cluster": cluster, "n_topics": len(set(topics) - {-1}),
+                  "balance_languages": balance_languages, "min_code_topic_size": min_code_topic_size,
                   "embedding": backend.model_id, "outlier_threshold": outlier_threshold},
     )
 
@@ -394,6 +619,9 @@ def theme_study(study, *, embedding: str | None = None, seed: int | None = None,
         cluster=cluster or settings.get("cluster", "kmeans"),
         n_topics=settings.get("n_topics"),
         languages=segments["language"].tolist(),
+        balance_languages=settings.get("balance_languages", "centre"),
+        min_code_topic_size=settings.get("min_code_topic_size"),
+        extra_stop_words=[str(w) for w in settings.get("stop_words", []) or []],
     )
     info = result.topic_info
     info["mapped_family"] = pd.Series([code_index[c].family if c in code_index else None for c in info["mapped_code"]],
@@ -432,11 +660,15 @@ def theme_study(study, *, embedding: str | None = None, seed: int | None = None,
 def topic_codes_frame(segments: pd.DataFrame, result: ThemeResult, code_index: dict | None = None) -> pd.DataFrame:
     """Rows in the codes schema (source "topic") for segments attached to a code at or above the threshold."""
     threshold = result.settings.get("zeroshot_min_similarity", 0.0)
-    mapped = result.mapped_codes
+    # Every segment attached to a code by similarity, whether or not its code became a topic of its own.
+    if result.segment_codes is not None:
+        mapped, similarity = result.segment_codes, result.segment_code_similarity
+    else:
+        mapped, similarity = result.mapped_codes, result.code_similarity
     rows = []
     for i, seg in enumerate(segments.itertuples(index=False)):
         code = mapped[i]
-        sim = result.code_similarity[i]
+        sim = similarity[i]
         if code is None or not np.isfinite(sim) or sim < threshold:
             continue
         family = code_index[code].family if code_index and code in code_index else None
@@ -458,9 +690,26 @@ def save_topic_model(result: ThemeResult, path: Path) -> Path:
     return path
 
 
-def suggest_codes(result: ThemeResult, codebook, *, family_similarity: float | None = None) -> list[dict]:
-    """A suggested code (id, family or "new", label, description, examples, patterns) per uncovered topic."""
+# A topic is suggested as a code only when it is big enough and about as coherent as the study's
+# topics usually are: SUGGEST_MIN_SHARE of the segments (at least SUGGEST_MIN_SIZE), and a coherence
+# (mean cosine of its segments to its centre) of at least SUGGEST_COHERENCE x the median topic's.
+# Relative, because coherence runs lower for TF-IDF than for sentence models.
+SUGGEST_MIN_SIZE = 5
+SUGGEST_MIN_SHARE = 0.01
+SUGGEST_COHERENCE = 0.8
+
+
+def suggest_codes(result: ThemeResult, codebook, *, family_similarity: float | None = None,
+                  min_size: int | None = None, min_coherence: float | None = None) -> list[dict]:
+    """A suggested code (id, family or "new", label, description, examples, patterns) per uncovered topic
+    that is big and coherent enough (``min_size`` segments, ``min_coherence``; defaults above)."""
     info = result.topic_info
+    real = info[info["topic"] != -1]
+    if min_size is None:
+        min_size = max(SUGGEST_MIN_SIZE, round(SUGGEST_MIN_SHARE * float(real["size"].sum())))
+    if min_coherence is None:
+        coherent = real["coherence"].dropna() if "coherence" in real.columns else pd.Series(dtype=float)
+        min_coherence = SUGGEST_COHERENCE * float(coherent.median()) if len(coherent) else 0.0
     known = {c.id for c in codebook.codes}
     families = {c.id: c.family for c in codebook.codes}
     threshold = result.settings.get("zeroshot_min_similarity", 0.5)
@@ -473,10 +722,13 @@ def suggest_codes(result: ThemeResult, codebook, *, family_similarity: float | N
     suggestions: list[dict] = []
     used = set(known)
     for row in info.itertuples(index=False):
-        if row.topic == -1 or not pd.isna(row.mapped_code):
+        if row.topic == -1 or not pd.isna(row.mapped_code) or row.size < min_size:
+            continue
+        coherence = getattr(row, "coherence", float("nan"))
+        if coherence is not None and np.isfinite(coherence) and coherence < min_coherence:
             continue
         keywords = list(row.keywords)
-        words = list(dict.fromkeys(w for k in keywords for w in k.split()))
+        words = list(dict.fromkeys(w for k in label_keywords(keywords, 3) for w in k.split()))
         base = _slug("_".join(words[:3])) if words else f"topic_{row.topic}"
         code_id, k = f"new_{base}", 2
         while code_id in used:
@@ -492,7 +744,7 @@ def suggest_codes(result: ThemeResult, codebook, *, family_similarity: float | N
         allowed = set(getattr(codebook, "languages", None) or ["en", "sv", "de"])
         examples = {lang: quotes for lang, quotes in examples.items() if lang in allowed}
         patterns = _suggested_patterns(keywords, examples, allowed)
-        label = " / ".join(keywords[:3]).capitalize() if keywords else f"Topic {row.topic}"
+        label = " / ".join(label_keywords(keywords, 3)).capitalize() if keywords else f"Topic {row.topic}"
         description = (f"Suggested from topic {row.topic} ({row.size} segments); most distinctive words: "
                        f"{', '.join(keywords[:8])}. Rewrite as a definition a coder can apply.")
         suggestions.append({"id": code_id, "family": family, "label": label, "description": description,

@@ -10,7 +10,20 @@ import pytest
 import yaml
 
 from buyerlab.errors import BuyerlabError
-from buyerlab.themes import ThemesError, find_themes, suggest_codes, suggestions_yaml, topics_per_class
+from buyerlab.themes import (
+    FILLER,
+    KeywordAnalyzer,
+    ThemesError,
+    default_n_topics,
+    filler_words,
+    find_themes,
+    label_keywords,
+    language_centred,
+    stop_words,
+    suggest_codes,
+    suggestions_yaml,
+    topics_per_class,
+)
 
 PRICE = ["The price was far too high for our budget", "It was too expensive, the price did not fit our budget",
          "The licence price was more than the budget allowed", "Honestly the price was too expensive for a team our size",
@@ -124,6 +137,174 @@ def test_too_few_texts_is_a_user_error():
         find_themes(["text"] * 12, classes=["a"])
 
 
+# ----------------------------------------------------------------------------- readability
+
+# Segments a study's own interviews are full of: greetings, hedges, filler, in three languages.
+SMALL_TALK = ["Yeah, well, honestly I think that's true, you know, it was a good thing, thanks.",
+              "You're welcome, good luck with the research, it was nice to talk to you.",
+              "Ja, faktiskt, jag tyckte liksom att det var bra, ärligt talat, tack så mycket.",
+              "Ähm, ja, also, das ist halt irgendwie passiert, danke, bitte gerne, viel Erfolg.",
+              "Okay, so basically we just decided, I mean, we got it and that was it, really."]
+
+
+def test_filler_words_never_appear_in_keywords_or_labels():
+    texts, _ = make_texts(seed=5, n_code=12, n_other=20)
+    rng = random.Random(5)
+    texts = texts + [rng.choice(SMALL_TALK) for _ in range(40)]
+    result = find_themes(texts, zeroshot=ZEROSHOT)
+    filler = {w for lang in FILLER for w in filler_words(lang)}
+    for row in result.topic_info.itertuples():
+        words = {w for kw in row.keywords for w in kw.split()}
+        assert not words & filler, (row.label, words & filler)
+        assert not set(row.label.lower().replace(",", " ").split()) & filler
+    assert {"yeah", "welcome", "luck", "faktiskt", "tyckte", "ähm", "passiert", "true"} <= filler
+
+
+def test_filler_lists_are_small_lowercase_whole_tokens():
+    for lang in FILLER:
+        words = filler_words(lang)
+        assert 50 < len(words) < 400, lang
+        assert all(w == w.lower() and KeywordAnalyzer(set())(w) == [w] for w in words), lang
+    assert set(filler_words("sv")) <= set(stop_words())
+    # Words that name a theme stay out of every list.
+    assert not {"price", "budget", "security", "pris", "säkerhet", "preis", "sicherheit", "support"} & set(stop_words())
+
+
+def test_keyword_pairs_are_adjacent_words_only():
+    analyzer = KeywordAnalyzer(stop_words())
+    grams = analyzer("Jag tyckte, ärligt talat, att tryckluften läckte. Compressed air leaked, meters failed.")
+    assert "compressed air" in grams and "tryckluften läckte" in grams and "air leaked" in grams
+    assert "tyckte" not in grams and not any(g.startswith("tyckte ") for g in grams)
+    assert "läckte compressed" not in grams and "leaked meters" not in grams  # not across a full stop or comma
+    assert "jag tryckluften" not in grams
+
+
+def test_label_skips_repeated_words():
+    assert label_keywords(["sub meters", "meters", "hourly", "sub", "tenants", "reports"]) == [
+        "sub meters", "hourly", "tenants", "reports"]
+    assert label_keywords(["manager", "managers", "geschäftsführung", "geschäftsführer", "energy", "energikonsult"]) == [
+        "manager", "geschäftsführung", "energy", "energikonsult"]
+
+
+@pytest.mark.parametrize("n, low, high", [(100, 3, 5), (300, 6, 8), (1100, 12, 15), (3000, 20, 24), (50_000, 40, 40)])
+def test_default_topic_count_suits_small_studies(n, low, high):
+    assert low <= default_n_topics(n) <= high
+
+
+def test_default_fit_makes_few_topics_for_a_study_sized_corpus():
+    texts, _ = make_texts(seed=2, n_code=60, n_other=200)  # 920 segments
+    result = find_themes(texts, zeroshot=ZEROSHOT)
+    assert len(set(result.topics)) <= 20
+
+
+# Two subjects, each told in English and in Swedish: clustering must follow the subject, not the language.
+BILINGUAL = {
+    ("heating", "en"): ["The heating in the building ran all night and the boiler wasted energy",
+                        "Our boiler and the radiators were heating empty offices at the weekend",
+                        "We found the heating system running at full power during the night",
+                        "The boiler temperature was too high and the heating bill grew every month"],
+    ("heating", "sv"): ["Värmen i byggnaden gick hela natten och pannan slösade energi",
+                        "Pannan och elementen värmde tomma kontor på helgen",
+                        "Vi såg att värmesystemet gick för fullt under natten",
+                        "Temperaturen i pannan var för hög och värmeräkningen växte varje månad"],
+    ("contract", "en"): ["The supplier contract had a notice period of twelve months",
+                         "Our lawyers read the contract terms and the cancellation clause",
+                         "The contract was signed for three years with a fixed licence fee",
+                         "We could not leave the old contract before the notice period ended"],
+    ("contract", "sv"): ["Avtalet med leverantören hade en uppsägningstid på tolv månader",
+                         "Våra jurister läste avtalsvillkoren och uppsägningsklausulen",
+                         "Avtalet skrevs på tre år med en fast licensavgift",
+                         "Vi kunde inte lämna det gamla avtalet innan uppsägningstiden var slut"],
+}
+
+
+def _bilingual(seed: int = 0):
+    rng = random.Random(seed)
+    texts, subjects, langs = [], [], []
+    for (subject, lang), base in BILINGUAL.items():
+        fill = FILL if lang == "en" else ["ärligt talat", "på den tiden", "i slutändan", "för oss", "skulle jag säga"]
+        for i in range(20):
+            texts.append(f"{base[i % len(base)]}, {rng.choice(fill)}.")
+            subjects.append(subject)
+            langs.append(lang)
+    return texts, subjects, langs
+
+
+def test_topics_mix_languages_when_two_languages_talk_about_the_same_subjects():
+    texts, subjects, langs = _bilingual()
+    result = find_themes(texts, languages=langs, n_topics=2)
+    topics = np.asarray(result.topics)
+    for t in set(result.topics):
+        members = topics == t
+        share_en = np.mean([langs[i] == "en" for i in np.flatnonzero(members)])
+        assert 0.2 <= share_en <= 0.8, f"topic {t} is one language ({share_en:.0%} English)"
+    from sklearn.metrics import normalized_mutual_info_score
+
+    assert normalized_mutual_info_score(subjects, result.topics) > normalized_mutual_info_score(langs, result.topics)
+
+
+def test_quotes_of_a_bilingual_topic_show_each_language():
+    texts, _, langs = _bilingual()
+    result = find_themes(texts, languages=langs, n_topics=2)
+    lang_of = dict(zip(texts, langs))
+    for row in result.topic_info.itertuples():
+        assert {lang_of[q] for q in row.representative_quotes} == {"en", "sv"}
+
+
+def test_without_language_balance_the_same_set_splits_by_language():
+    texts, _, langs = _bilingual()
+    result = find_themes(texts, languages=langs, n_topics=2, balance_languages="none")
+    from sklearn.metrics import normalized_mutual_info_score
+
+    # What the balance is for: character n-grams alone separate the languages first.
+    assert normalized_mutual_info_score(langs, result.topics) > 0.5
+
+
+def test_language_centring_removes_each_language_mean():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 6)).astype(np.float32)
+    x[:15] += 5
+    langs = ["en"] * 15 + ["sv"] * 15
+    out = language_centred(x, langs)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
+    assert abs(out[:15].mean(axis=0) @ out[15:].mean(axis=0)) < 0.5
+    # One language, or languages with fewer than five texts: nothing to balance.
+    np.testing.assert_array_equal(language_centred(x, ["en"] * 30), x)
+
+
+def test_quotes_are_whole_segments_that_say_something(fitted):
+    texts = fitted[0]
+    short = "Well, no. That's the thing."
+    texts2 = texts + [short] * 6
+    res = find_themes(texts2, zeroshot=ZEROSHOT)
+    for row in res.topic_info.itertuples():
+        assert short not in row.representative_quotes or len(row.representative_quotes) < 3
+        for q in row.representative_quotes:
+            assert q in texts2
+
+
+def test_suggestions_skip_small_and_incoherent_topics(fitted):
+    info = fitted[2].topic_info.copy()
+    result = fitted[2]
+    uncovered = info[(info["topic"] != -1) & info["mapped_code"].isna()]
+    assert len(uncovered) >= 2
+    small, vague = int(uncovered["topic"].iloc[0]), int(uncovered["topic"].iloc[1])
+    info.loc[info["topic"] == small, "size"] = 2
+    info.loc[info["topic"] == vague, "coherence"] = 0.01
+    from types import SimpleNamespace
+
+    from buyerlab.codebook import validate
+
+    stand_in = SimpleNamespace(topic_info=info, texts=result.texts, languages=None, settings={})
+    suggested = {s["topic"] for s in suggest_codes(stand_in, validate(CODEBOOK, "test"))}
+    assert small not in suggested and vague not in suggested
+    assert suggested == set(uncovered["topic"]) - {small, vague}
+    # Ids are readable: new_ and the first keywords, without a repeated word.
+    for s in suggest_codes(stand_in, validate(CODEBOOK, "test")):
+        parts = s["id"].removeprefix("new_").split("_")
+        assert s["id"].startswith("new_") and len(parts) == len(set(parts))
+
+
 # ----------------------------------------------------------------------------- codebook and study
 
 CODEBOOK = {
@@ -151,7 +332,8 @@ def test_suggestions_are_valid_codebook_codes(fitted, tmp_path):
     suggestions = suggest_codes(fitted[2], codebook)
     info = fitted[2].topic_info
     uncovered = info[(info["topic"] != -1) & info["mapped_code"].isna()]
-    assert len(suggestions) == len(uncovered) > 0
+    assert 0 < len(suggestions) <= len(uncovered)
+    assert {s["topic"] for s in suggestions} <= set(uncovered["topic"])
     assert not {s["id"] for s in suggestions} & {c.id for c in codebook.codes}
     for s in suggestions:
         assert s["examples"] and s["patterns"] and s["label"] and s["description"]
