@@ -148,10 +148,24 @@ def _decide_by_behaviour(turns: list[RawTurn], speakers: list[str], labelled: di
 
 
 def _decide_unlabelled(turns: list[RawTurn]) -> RoleDecision:
-    per_turn = ["interviewer" if _is_question(t.text) and len(t.text.split()) <= 60 else "respondent" for t in turns]
-    n_q = per_turn.count("interviewer")
-    evidence = (f"no speaker labels: {n_q} of {len(turns)} turns are short questions and were taken as the "
-                "interviewer's, the rest as the respondent's")
-    warnings = ["no speaker labels: roles guessed turn by turn from questions"]
+    by_question = ["interviewer" if _is_question(t.text) and len(t.text.split()) <= 60 else "respondent"
+                   for t in turns]
+    n_q = by_question.count("interviewer")
+    # Interviews alternate question and answer. When the question marks agree with strict
+    # alternation almost everywhere, alternation also places the turns without a question
+    # mark (greetings, thanks, follow-ups said as statements).
+    first = by_question[0] if turns else "interviewer"
+    other = "respondent" if first == "interviewer" else "interviewer"
+    alternating = [first if i % 2 == 0 else other for i in range(len(turns))]
+    agree = sum(a == b for a, b in zip(alternating, by_question))
+    if len(turns) >= 6 and n_q and agree >= 0.85 * len(turns):
+        evidence = (f"no speaker labels: turns alternate question and answer ({agree} of {len(turns)} agree with "
+                    f"the {n_q} question turns); roles taken from the alternation")
+        per_turn = alternating
+    else:
+        evidence = (f"no speaker labels: {n_q} of {len(turns)} turns are short questions and were taken as the "
+                    "interviewer's, the rest as the respondent's")
+        per_turn = by_question
+    warnings = ["no speaker labels: roles guessed turn by turn"]
     return RoleDecision({UNLABELLED: "respondent"}, "question_heuristic", evidence, per_turn=per_turn,
                         warnings=warnings)

@@ -55,3 +55,12 @@ def test_unlabelled_turns_are_decided_one_by_one():
 def test_uncertain_detection_is_flagged():
     d = decide_roles(turns(("A1", "We started in May."), ("B1", "Yes, in May.")))
     assert d.warnings and "uncertain" in d.warnings[0]
+
+
+def test_unlabelled_alternation_places_statements_the_question_marks_miss():
+    texts = ["Wie hat das angefangen?", "Mit dem Energieaudit.", "Und dann?", "Dann drei Anbieter.",
+             "Wer hat entschieden?", "Die Geschäftsführung.", "Was war wichtig?", "Der Preis, ehrlich gesagt.",
+             "Vielen Dank für das Gespräch.", "Gerne, jederzeit."]
+    d = decide_roles([RawTurn(t) for t in texts])
+    assert d.per_turn == ["interviewer", "respondent"] * 5
+    assert "alternat" in d.evidence
