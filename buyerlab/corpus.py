@@ -117,8 +117,7 @@ class Corpus:
         """Read the ingested corpus of a study (a Study or its folder)."""
         from buyerlab.study import Study
 
-        if not isinstance(study, Study):
-            study = Study(study)
+        study = Study.of(study)
         return cls.read(study.output_dir)
 
     def __len__(self) -> int:

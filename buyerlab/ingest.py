@@ -106,8 +106,7 @@ def list_input_files(study: Study) -> list[Path]:
 
 def ingest_study(study: Study | str | Path, *, write: bool = True, progress: bool = False) -> IngestResult:
     """Read every transcript of a study, check its metadata, and build the corpus."""
-    if not isinstance(study, Study):
-        study = Study(study)
+    study = Study.of(study)
     meta = read_metadata(study.metadata_path)
     require_valid(meta)
 

@@ -80,7 +80,7 @@ def _with_requirements(steps: Iterable[str]) -> list[str]:
 
 def missing_steps(study, steps: Iterable[str] = ("ingest", "code")) -> list[str]:
     """Steps (with what they need) whose outputs are missing or older than what they were made from."""
-    study = study if isinstance(study, Study) else Study(study)
+    study = Study.of(study)
     out = study.output_dir
     stale: list[str] = []
     for step in _with_requirements(steps):
@@ -109,7 +109,7 @@ def _study_inputs(study: Study) -> list:
 def ensure_outputs(study, steps: Iterable[str] = ("ingest", "code"),
                    echo: Callable[[str], None] = print) -> Study:
     """Run the pipeline steps a notebook needs whose outputs are missing or stale; return the Study."""
-    study = study if isinstance(study, Study) else Study(study)
+    study = Study.of(study)
     todo = missing_steps(study, steps)
     if todo:
         echo(f"running {', '.join(todo)} on {study.path} (outputs missing or out of date)")

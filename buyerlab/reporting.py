@@ -51,10 +51,6 @@ class ReportError(BuyerlabError):
     """A notebook failed while building the report; its page shows the error."""
 
 
-def _as_study(study) -> Study:
-    return study if isinstance(study, Study) else Study(study)
-
-
 # --------------------------------------------------------------------------- notebooks
 
 def notebooks_dir() -> Path:
@@ -211,7 +207,7 @@ def report_study(study, notebooks: Iterable[str] | None = None, output_dir: str 
     import nbformat
     from tqdm.auto import tqdm
 
-    study = _as_study(study)
+    study = Study.of(study)
     paths = notebook_paths(notebooks)
     out = Path(output_dir) if output_dir else study.output_dir / REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)

@@ -102,6 +102,11 @@ class Study:
         if self.config.claims is None and (self.path / "claims.yaml").exists():
             self.config.claims = self.path / "claims.yaml"
 
+    @classmethod
+    def of(cls, study: "Study | str | Path") -> "Study":
+        """The Study itself, or the Study of a folder path (what every public function accepts)."""
+        return study if isinstance(study, cls) else cls(study)
+
     @property
     def name(self) -> str:
         """The study's name from study.toml, else its folder name."""

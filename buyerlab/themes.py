@@ -587,8 +587,7 @@ def theme_study(study, *, embedding: str | None = None, seed: int | None = None,
     from buyerlab.segment import segment_turns
     from buyerlab.study import Study
 
-    if not isinstance(study, Study):
-        study = Study(study)
+    study = Study.of(study)
     settings = dict(study.config.themes or {})
     corpus = Corpus.load(study)
     interviews, turns = corpus.interviews, corpus.turns

@@ -98,26 +98,13 @@ class StudyFrames:
 
 
 def load_frames(study) -> StudyFrames:
-    """Read a study's corpus and codes (``buyerlab ingest`` and ``buyerlab code`` outputs)."""
+    """Read a study's corpus and effective codes (after review, with human codes) for the apps."""
+    from buyerlab.analysis import load_inputs
     from buyerlab.study import Study
 
-    if not isinstance(study, Study):
-        study = Study(study)
-    out = study.output_dir
-    paths = {n: out / f"{n}.parquet" for n in ("interviews", "turns", "codes")}
-    for name, path in paths.items():
-        if not path.exists():
-            step = "buyerlab code" if name == "codes" else "buyerlab ingest"
-            raise StudyError(f"{path}: not found; run `{step} {study.path}` first")
-    frames = {n: pd.read_parquet(p) for n, p in paths.items()}
-    codebook = None
-    try:
-        from buyerlab.codebook import load_codebook
-
-        codebook = load_codebook(study.config.codebook)
-    except ImportError:
-        pass
-    return StudyFrames(frames["interviews"], frames["turns"], frames["codes"], codebook=codebook, study=study)
+    study = Study.of(study)
+    interviews, turns, codes, codebook = load_inputs(study)
+    return StudyFrames(interviews, turns, codes, codebook=codebook, study=study)
 
 
 def _frames(study_or_frames) -> StudyFrames:
@@ -164,8 +151,7 @@ def ingest_warnings(study) -> pd.DataFrame:
     """Every warning and refusal in the study's ingest report: file, status, message."""
     from buyerlab.study import Study
 
-    if not isinstance(study, Study):
-        study = Study(study)
+    study = Study.of(study)
     path = study.output_dir / "ingest_report.json"
     if not path.exists():
         raise StudyError(f"{path}: not found; run `buyerlab ingest {study.path}` first")
@@ -656,8 +642,7 @@ def load_topics(study) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A study's topics table and topics-per-class table (``buyerlab topics`` outputs)."""
     from buyerlab.study import Study
 
-    if not isinstance(study, Study):
-        study = Study(study)
+    study = Study.of(study)
     out = []
     for name in ("topics", "topics_per_class"):
         path = study.output_dir / f"{name}.parquet"
@@ -768,8 +753,7 @@ def suggested_codes(study) -> pd.DataFrame:
     """Topics no code covers, as suggested codes: id, family, label, size, nearest code, an example."""
     from buyerlab.study import Study
 
-    if not isinstance(study, Study):
-        study = Study(study)
+    study = Study.of(study)
     topics, _ = load_topics(study)
     columns = ["id", "family", "label", "size", "nearest_code", "nearest_similarity", "example"]
     try:
@@ -802,8 +786,7 @@ def reliability_tables(study, coder: str | None = None) -> dict:
     """Agreement of the automatic codes with a human coder: {'message', 'agreement', 'disagreements'}."""
     from buyerlab.study import Study
 
-    if not isinstance(study, Study):
-        study = Study(study)
+    study = Study.of(study)
     none = {"agreement": None, "disagreements": None}
     try:
         from buyerlab import agreement as agr

@@ -80,3 +80,11 @@ def qda_study(qda_base, tmp_path):
     from buyerlab.study import Study
 
     return Study(shutil.copytree(qda_base, tmp_path / "study"))
+
+
+@pytest.fixture(scope="session")
+def qda_codebook():
+    """The five-code codebook of the interop study."""
+    from buyerlab.codebook import load_codebook
+
+    return load_codebook(QDA_FIXTURES / "codebook.yaml")

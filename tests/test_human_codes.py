@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from buyerlab.codebook import load_codebook
 from buyerlab.corpus import Corpus
 from buyerlab.errors import InputError, StudyError
 from buyerlab.qda import CODE_COLUMNS, human_rows, load_human_codes, merge_human_codes
@@ -23,9 +22,9 @@ def study(qda_study) -> Study:
     return qda_study
 
 
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook(FIX / "codebook.yaml")
+@pytest.fixture
+def codebook(qda_codebook):
+    return qda_codebook
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from buyerlab.codebook import load_codebook
 from buyerlab.corpus import Corpus
 from buyerlab.errors import InputError
 from buyerlab.qda import human_rows, interview_layout, load_human_codes, save_human_codes
@@ -26,9 +25,9 @@ def study(qda_study) -> Study:
     return qda_study
 
 
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook(FIX / "codebook.yaml")
+@pytest.fixture
+def codebook(qda_codebook):
+    return qda_codebook
 
 
 def _span(corpus: Corpus, iid: str, tix: int, phrase: str, code: str, family: str) -> dict:

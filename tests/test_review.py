@@ -142,3 +142,14 @@ def test_cli_review(study, capsys):
     assert main(["review", str(study.path), "--reviewer", "rita", "accept", "A9:0:x:0-1"]) == 2
     eff = effective_codes(study)
     assert target not in set(code_ids(eff)) and "Acme AB" in set(eff["evidence"])
+
+
+def test_analyses_and_notebook_apps_read_what_the_reviewer_decided(study):
+    from buyerlab.analysis import analyse_study
+    from buyerlab.widgets import load_frames
+
+    auto = _auto(study)
+    decide(study, "rita", "reject", code_ids(auto[auto["code"] == "price"]).tolist())
+    assert "price" not in set(load_frames(study).codes["code"])
+    matrix = analyse_study(study, embedder=False)["matrix_by_segment"]
+    assert "price" not in set(matrix["code"]) or (matrix.loc[matrix["code"] == "price", "n_mentioning"] == 0).all()

@@ -72,11 +72,7 @@ def analyse_frames(
     return out
 
 
-def _read(study, name: str) -> pd.DataFrame:
-    path = study.output_dir / INPUTS[name]
-    if not path.exists():
-        step = "buyerlab code" if name == "codes" else "buyerlab ingest"
-        raise StudyError(f"{path}: not found; run `{step}` first")
+def _read(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for a damaged file
@@ -91,6 +87,26 @@ def _load_codebook(study):
     return load_codebook(study.config.codebook)
 
 
+def load_inputs(study) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, object]:
+    """A study's interviews, turns, effective codes and codebook: what every analysis view reads.
+
+    Effective codes are the automatic ones after the researchers' review, plus human codes
+    (buyerlab.review): the numbers in tables, notebooks and reports all follow what people decided.
+    """
+    from buyerlab.review import effective_codes
+    from buyerlab.study import Study
+
+    study = Study.of(study)
+    for name, path in INPUTS.items():
+        path = study.output_dir / path
+        if not path.exists():
+            step = "buyerlab code" if name == "codes" else "buyerlab ingest"
+            raise StudyError(f"{path}: not found; run `{step} {study.path}` first")
+    interviews = _read(study.output_dir / INPUTS["interviews"])
+    turns = _read(study.output_dir / INPUTS["turns"])
+    return interviews, turns, effective_codes(study), _load_codebook(study)
+
+
 def analyse_study(study, embedder=None) -> dict[str, pd.DataFrame]:
     """Load a study's interviews, turns and codes from output/ and return every analysis table.
 
@@ -99,15 +115,8 @@ def analyse_study(study, embedder=None) -> dict[str, pd.DataFrame]:
     """
     from buyerlab.study import Study
 
-    if not isinstance(study, Study):
-        study = Study(Path(study))
-    interviews, turns = _read(study, "interviews"), _read(study, "turns")
-    _read(study, "codes")  # a clear error when coding has not run yet
-    # What the researchers decided wins: review decisions and human codes over automatic ones.
-    from buyerlab.review import effective_codes
-
-    codes = effective_codes(study)
-    codebook = _load_codebook(study)
+    study = Study.of(study)
+    interviews, turns, codes, codebook = load_inputs(study)
     claims = load_claims(study.config.claims, codebook) if study.config.claims else None
     if claims and embedder is None and study.config.embedding_model:
         # The study's [nlp] embedding_model: the same vectors its themes use.
@@ -128,8 +137,7 @@ def write_tables(study, tables: dict[str, pd.DataFrame]) -> Path:
     """Write analysis tables as CSV into the study's output/analysis/ folder; returns the folder."""
     from buyerlab.study import Study
 
-    if not isinstance(study, Study):
-        study = Study(Path(study))
+    study = Study.of(study)
     folder = study.output("analysis")
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
