@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from buyerlab import coding
+from buyerlab import coding, matching
 from buyerlab.codebook import load_codebook
 from buyerlab.coding import CODE_COLUMNS, code_study, code_turns
 from buyerlab.corpus import Corpus
@@ -61,7 +61,7 @@ def test_compounds_through_wildcards_and_lemmas(cb, lang, text, code_id, evidenc
     r = row(code(cb, text, lang), code_id)
     assert r.evidence == evidence
     assert r.char_start == text.index(evidence)
-    assert r.confidence == pytest.approx(coding.CONF_WILDCARD)
+    assert r.confidence == pytest.approx(matching.CONF_WILDCARD)
 
 
 def test_negation_en_price_never_the_issue(cb):
@@ -156,7 +156,7 @@ def test_interviewer_and_other_turns_are_never_coded(cb):
 def test_overlapping_matches_of_one_code_collapse(cb):
     df = code(cb, "The finance team asked.")
     r = row(df, "finance")
-    assert (r.evidence, r.confidence) == ("finance team", pytest.approx(coding.CONF_PHRASE))
+    assert (r.evidence, r.confidence) == ("finance team", pytest.approx(matching.CONF_PHRASE))
 
 
 def test_gap_and_expert_patterns(cb):

@@ -1,0 +1,446 @@
+"""Compiled codebook patterns for one language: a lemma index and a linear phrase scan.
+
+Patterns (``buyerlab.codebook.parse_pattern``) are compiled per language into a
+lemma index: every distinct lower-cased form or lemma is mapped once (cached) to the set
+of pattern-token ids it satisfies, so wildcard tokens (``*chef``, ``säkerhet*``) cost one
+string test per distinct form, never a regex per token. A linear scan over each doc then
+extends phrases from the tokens that hit. Expert patterns (lists of dicts) go to spaCy's
+``Matcher`` as they are (run only on docs holding one of their literal words).
+
+A pattern word matches a token whose lower-cased form or lemma equals it: ``cost`` matches
+"costs" (lemma cost) and ``*chef`` matches "inköpschefen" (lemma inköpschef). Pattern words
+are not themselves lemmatised (``LEMMATISE_PATTERNS``): a word written inflected
+("seconds", "missed") matches that form only. Measured on the gold set, lemmatising pattern
+words too conflated them with unrelated base forms ("seconds" -> every "second", "missed"
+-> "missing") and cost 0.02-0.03 code-level F1 in en/sv.
+
+Confidence of a rule match (the highest over the matches merged into a row):
+
+- 0.90 a phrase of two or more words, all plain (``final say``, ``cost|price ... high``
+  counts as 0.80 because of the gap);
+- 0.80 a phrase of two or more words with a gap or a wildcard;
+- 0.75 an expert (spaCy Matcher) pattern;
+- 0.70 a single plain word (``budget``);
+- 0.60 a single wildcard word (``*chef``): compounds are productive and over-match more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, ORTH, SENT_START
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from buyerlab.codebook import GAP_MAX, Codebook, PatternToken, parse_pattern
+from buyerlab.errors import CodebookError
+from buyerlab.nlp import BuyerlabLemmatizer, lemmatizer_of
+from buyerlab.polarity import INITIATOR_CODES, CUES, nearest_role, polarity_of
+
+LEMMATISE_PATTERNS = False  # match pattern words as written (see module docstring)
+
+CONF_PHRASE, CONF_PHRASE_LOOSE, CONF_EXPERT, CONF_WORD, CONF_WILDCARD = 0.9, 0.8, 0.75, 0.7, 0.6
+_GAP = -1
+
+
+# --------------------------------------------------------------------------- compiled rules
+
+@dataclass(frozen=True)
+class _Phrase:
+    target: int  # index into Rules.targets
+    tokens: tuple[int, ...]  # pattern-token ids, _GAP for "..."
+    confidence: float
+    text: str = ""  # the pattern as written, for explain()
+    required: frozenset[int] = frozenset()  # every word id of the phrase (a doc lacking one cannot match)
+
+
+def _expand(tok: PatternToken, split) -> list[PatternToken]:
+    """Split a pattern word the tokenizer would split ("it-avdelning" -> it, -, avdelning)."""
+    if tok.kind in ("gap", "any-of"):
+        return [tok]
+    pieces = split(tok.values[0])
+    if len(pieces) <= 1:
+        return [tok]
+    out = []
+    for i, piece in enumerate(pieces):
+        first, last = i == 0, i == len(pieces) - 1
+        kind = "exact"
+        if tok.kind == "prefix" and last or tok.kind == "infix" and last and not first:
+            kind = "prefix"
+        elif tok.kind == "suffix" and first or tok.kind == "infix" and first and not last:
+            kind = "suffix"
+        out.append(PatternToken(kind, (piece,)))
+    return out
+
+
+def _anchor(tokens: list[PatternToken], stop_words: frozenset[str]) -> int:
+    """Index of the pattern token least likely to occur: a content word, long, not a wildcard."""
+    def rarity(t: PatternToken) -> tuple:
+        if t.kind == "gap":
+            return (9,)
+        common = all(v in stop_words or not any(ch.isalnum() for ch in v) for v in t.values)
+        shortest = min(len(v) for v in t.values)
+        wildcard = t.kind in ("prefix", "suffix", "infix")
+        return (common, wildcard and shortest < 5, -shortest * (1 if t.kind != "any-of" else 1) + len(t.values))
+
+    return min(range(len(tokens)), key=lambda i: rarity(tokens[i]))
+
+
+def _confidence(tokens: list[PatternToken]) -> float:
+    words = [t for t in tokens if t.kind != "gap"]
+    wildcard = any(t.kind in ("prefix", "suffix", "infix") for t in words)
+    if len(words) >= 2:
+        return CONF_PHRASE_LOOSE if wildcard or len(words) != len(tokens) else CONF_PHRASE
+    return CONF_WILDCARD if wildcard else CONF_WORD
+
+
+def _safe_lemma(word: str, lemma, stop_words: frozenset[str] = frozenset()) -> str:
+    """The lemma of a pattern word, unless the lemmatiser turns it into an unrelated word.
+
+    Lookup lemmatisers map some short words and acronyms to common verbs ("ai" -> "be"), which
+    would make the pattern match every "is" and "'re"; a lemma must start like the word.
+    Function words keep their form: "deren" must not match every "der".
+    """
+    if word in stop_words:
+        return word
+    lem = lemma(word)
+    if lem == word or " " in lem:
+        return word
+    if len(word) < 4 or lem[:1] != word[:1]:
+        return word
+    return lem
+
+
+class _WordCache(dict):
+    """string hash -> its string (cheaper than a Token object per word)."""
+
+    def __init__(self, strings):
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, key: int) -> str:
+        value = self.strings[key] if key else ""
+        self[key] = value
+        return value
+
+
+class _FormIdCache(dict):
+    """lower hash -> ids of the form and of its lemma, for pipelines whose lemma depends on the form only."""
+
+    def __init__(self, rules: "Rules", lemmatizer: BuyerlabLemmatizer):
+        super().__init__()
+        self.rules = rules
+        self.lemmatizer = lemmatizer
+        self.anchored: dict[int, frozenset[int]] = {}  # lower hash -> the ids that anchor some phrase
+
+    def __missing__(self, key: int):
+        value = None
+        if key:
+            form = self.rules.strings[key]
+            a = self.rules.ids_for(form)
+            b = self.rules.ids_for(self.lemmatizer.lemma(form))
+            value = a | b if a is not None and b is not None else a or b
+            if value is not None:
+                self.anchored[key] = value & self.rules._anchor_ids
+        self[key] = value
+        return value
+
+
+class _IdCache(dict):
+    """string hash -> frozenset of pattern-token ids (None when none); filled on first sight."""
+
+    def __init__(self, rules: "Rules"):
+        super().__init__()
+        self.rules = rules
+
+    def __missing__(self, key: int):
+        value = self.rules.ids_for(self.rules.strings[key]) if key else None
+        self[key] = value
+        return value
+
+
+class Rules:
+    """A codebook's patterns and buying-role cues compiled for one language and pipeline."""
+
+    def __init__(self, codebook: Codebook, lang: str, nlp: Language):
+        self.lang = lang
+        self.strings = nlp.vocab.strings
+        lemma = lemmatizer_of(nlp)
+        tokenizer = nlp.tokenizer
+
+        def split(word: str) -> list[str]:
+            return [t.text for t in tokenizer(word)]
+
+        self._stop_words = frozenset(w.lower() for w in nlp.Defaults.stop_words)
+        self.families = {c.id: c.family for c in codebook.codes}
+        # targets: codes first, then buying roles (role phrases only set buying_role)
+        self.targets: list[tuple[str, str]] = [("code", c.id) for c in codebook.codes]
+        self.targets += [("role", r) for r in codebook.buying_roles]
+        self._pt_ids: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._exact: dict[str, set[int]] = {}
+        self.phrases: list[_Phrase] = []
+        # anchor token id -> (phrase, literal tokens before the anchor, gaps before the anchor)
+        self.anchors: dict[int, list[tuple[_Phrase, int, int]]] = {}
+        self._prefixes: dict[str, set[int]] = {}
+        self._suffixes: dict[str, set[int]] = {}
+        self._infixes: list[tuple[int, str]] = []
+        self.matcher: Matcher | None = None
+        expert: list[tuple[int, list]] = []
+
+        sources: list[tuple[int, list]] = []
+        for i, c in enumerate(codebook.codes):
+            sources.append((i, c.patterns.get(lang, [])))
+        for j, role in enumerate(codebook.buying_roles):
+            sources.append((len(codebook.codes) + j, codebook.buying_roles[role].get(lang, [])))
+        for target, patterns in sources:
+            for p in patterns:
+                if not isinstance(p, str):
+                    expert.append((target, p))
+                    continue
+                parsed = [e for t in parse_pattern(p) for e in _expand(t, split)]
+                ids = tuple(_GAP if t.kind == "gap" else self._token_id(t, lemma) for t in parsed)
+                phrase = _Phrase(target, ids, _confidence(parsed), p, frozenset(ids) - {_GAP})
+                self.phrases.append(phrase)
+                # Indexed by their rarest word (the anchor): most tokens of a text hit some
+                # pattern word ("the", "not"), so trying phrases from every hit would be slow.
+                a = _anchor(parsed, self._stop_words)
+                gaps_before = sum(1 for t in ids[:a] if t == _GAP)
+                self.anchors.setdefault(ids[a], []).append((phrase, a - gaps_before, gaps_before))
+        self._gate: set[int] | None = None  # hashes one of which a doc must hold for the Matcher to run
+        if expert:
+            self.matcher = Matcher(nlp.vocab)
+            self._expert_targets: dict[int, int] = {}
+            gate: set[int] | None = set()
+            for target, p in expert:
+                key = f"buyerlab:{self.targets[target][1]}"
+                try:
+                    self.matcher.add(key, [p])
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise CodebookError(f"{codebook.source}: {self.targets[target][1]}: expert pattern ({lang}) "
+                                        f"rejected by spaCy's Matcher: {str(exc).splitlines()[0]}") from None
+                self._expert_targets[self.strings[key]] = target
+                words = _gate_words(p)
+                gate = None if gate is None or words is None else gate | {self.strings.add(w) for w in words}
+            self._gate = gate
+        self.ids = _IdCache(self)
+        self._words = _WordCache(self.strings)
+        own = next((pipe for _, pipe in nlp.pipeline if isinstance(pipe, BuyerlabLemmatizer) and pipe.overwrite), None)
+        self._form_ids = _FormIdCache(self, own) if own is not None else None
+        self._anchor_ids = frozenset(self.anchors)
+        cues = CUES.get(lang)
+        self._hyp_vocab = (cues.hypothetical | cues.hypothetical_before_have | cues.hypothetical_clause_initial
+                           | cues.inverted_conditional) if cues else frozenset()
+        self._hyp_prefixes = cues.hypothetical_prefixes if cues else ()
+
+    def _token_id(self, tok: PatternToken, lemma) -> int:
+        key = (tok.kind, tok.values)
+        if key in self._pt_ids:
+            return self._pt_ids[key]
+        pid = len(self._pt_ids)
+        self._pt_ids[key] = pid
+        if tok.kind in ("exact", "any-of"):
+            for v in tok.values:
+                # Patterns are lemmatised like the text; the raw form stays for words the lemmatiser bends.
+                for form in {v, _safe_lemma(v, lemma, self._stop_words)} if LEMMATISE_PATTERNS else {v}:
+                    self._exact.setdefault(form, set()).add(pid)
+        else:
+            value = tok.values[0]
+            if tok.kind == "prefix":
+                self._prefixes.setdefault(value, set()).add(pid)
+            elif tok.kind == "suffix":
+                self._suffixes.setdefault(value, set()).add(pid)
+            else:
+                self._infixes.append((pid, value))
+        return pid
+
+    def ids_for(self, form: str) -> frozenset[int] | None:
+        """Pattern-token ids a lower-cased form or lemma satisfies (None if none)."""
+        form = form.lower()
+        ids = set(self._exact.get(form, ()))
+        for k in range(1, len(form) + 1):
+            hit = self._prefixes.get(form[:k])
+            if hit:
+                ids |= hit
+            hit = self._suffixes.get(form[-k:])
+            if hit:
+                ids |= hit
+        for pid, value in self._infixes:
+            if value in form:
+                ids.add(pid)
+        return frozenset(ids) if ids else None
+
+    # ----------------------------------------------------------------- matching
+
+    def _token_sets(self, doc: Doc) -> tuple[dict[int, frozenset[int]], list[int]]:
+        """Pattern-token ids per token position that has any, and the LOWER hashes."""
+        if self._form_ids is not None:
+            # Our lemmatizer makes the lemma a function of the lower-cased form: one lookup per token.
+            lows = doc.to_array(LOWER).tolist()
+            form_ids = self._form_ids
+            hits = {}
+            for i, h in enumerate(lows):
+                x = form_ids[h]
+                if x is not None:
+                    hits[i] = x
+            return hits, lows
+        # A trained pipeline's lemmas depend on context: look up the form and the lemma.
+        arr = doc.to_array([LOWER, LEMMA])
+        ids = self.ids
+        lows = arr[:, 0].tolist()
+        low = [ids[h] for h in lows]
+        lem = [ids[h] for h in arr[:, 1].tolist()]
+        hits: dict[int, frozenset[int]] = {}
+        for i, (a, b) in enumerate(zip(low, lem)):
+            if a is not None or b is not None:
+                hits[i] = a | b if a is not None and b is not None else a or b
+        return hits, lows
+
+    def _anchor_positions(self, doc_hits: dict[int, frozenset[int]], lows: list[int]) -> list[tuple[int, frozenset]]:
+        """(position, anchor ids there) for the positions where some phrase's anchor word occurs."""
+        if self._form_ids is not None:
+            anchored = self._form_ids.anchored
+            out = []
+            for i in doc_hits:
+                a = anchored.get(lows[i])
+                if a:
+                    out.append((i, a))
+            return out
+        anchor_ids = self._anchor_ids
+        return [(i, ids & anchor_ids) for i, ids in doc_hits.items() if not ids.isdisjoint(anchor_ids)]
+
+    def _extend(self, tokens: tuple[int, ...], k: int, pos: int, hits, limit: int) -> tuple[int, tuple] | None:
+        """(end, positions skipped by gaps) of tokens[k:] matched from ``pos``, or None."""
+        while k < len(tokens):
+            t = tokens[k]
+            if t == _GAP:
+                nxt = tokens[k + 1]
+                for p in range(pos, min(pos + GAP_MAX + 1, limit)):
+                    s = hits.get(p)
+                    if s is not None and nxt in s:
+                        rest = self._extend(tokens, k + 2, p + 1, hits, limit)
+                        if rest is not None:
+                            return rest[0], tuple(range(pos, p)) + rest[1]
+                return None
+            s = hits.get(pos)
+            if pos >= limit or s is None or t not in s:
+                return None
+            k += 1
+            pos += 1
+        return pos, ()
+
+    def matches(self, doc: Doc, _sets=None) -> list[tuple[int, int, int, float, tuple, str]]:
+        """Every raw match: (target, start, end, confidence, gap positions, pattern) in token indices."""
+        n = len(doc)
+        if not n:
+            return []
+        hits, lows = _sets if _sets is not None else self._token_sets(doc)
+        raw = []
+        if hits:
+            starts = _sentence_starts(doc)
+            anchors, extend = self.anchors, self._extend
+            seen: set[tuple[int, int, int]] = set()
+            present = set().union(*hits.values())
+            k = 0
+            for i, here in self._anchor_positions(hits, lows):
+                while k < len(starts) and starts[k] <= i:
+                    k += 1
+                sent_start = starts[k - 1] if k else 0
+                limit = starts[k] if k < len(starts) else n
+                for pid in here:
+                    for ph, lit_before, gaps_before in anchors[pid]:
+                        if not ph.required <= present:
+                            continue
+                        first = ph.tokens[0]
+                        lo = max(sent_start, i - lit_before - GAP_MAX * gaps_before)
+                        for start in range(i - lit_before, lo - 1, -1):
+                            s0 = hits.get(start)
+                            if s0 is None or first not in s0:
+                                continue
+                            found = extend(ph.tokens, 0, start, hits, limit)
+                            if found is not None and found[0] > i and (id(ph), start, found[0]) not in seen:
+                                seen.add((id(ph), start, found[0]))
+                                raw.append((ph.target, start, found[0], ph.confidence, found[1], ph.text))
+        if self.matcher is not None and (self._gate is None or not self._gate.isdisjoint(
+                doc.to_array([LOWER, LEMMA, ORTH]).ravel().tolist())):
+            for match_id, s, e in self.matcher(doc):
+                raw.append((self._expert_targets[match_id], s, e, CONF_EXPERT, (), "<expert>"))
+        return raw
+
+    def explain(self, text: str, nlp: Language) -> list[tuple[str, str, str]]:
+        """(code or role, matched text, pattern) for every raw match in a text: for tuning patterns."""
+        doc = nlp(text)
+        return [(self.targets[t][1], doc[s:e].text, pat) for t, s, e, _, _, pat in self.matches(doc)]
+
+    def find(self, doc: Doc) -> list[tuple]:
+        """Coded spans of one doc: (code, family, char_start, char_end, polarity, confidence, buying_role)."""
+        sets = self._token_sets(doc) if len(doc) else ({}, [])
+        raw = self.matches(doc, sets)
+        if not raw:
+            return []
+        starts = _sentence_starts(doc)
+        words = [self._words[h] for h in sets[1]]
+        hyp = self._hyp_prefixes
+        cands = [j for j, w in enumerate(words) if w in self._hyp_vocab or hyp and w.startswith(hyp)]
+        codes = [m for m in raw if self.targets[m[0]][0] == "code"]
+        roles = [m for m in raw if self.targets[m[0]][0] == "role"]
+        out = []
+        offsets = doc.to_array([IDX, LENGTH]).tolist() if codes else []
+        for target, s, e, conf, literal in _merge(codes):
+            code = self.targets[target][1]
+            family = self.families[code]
+            polarity = polarity_of(words, s, e, starts, self.lang, literal, cands, family, code)
+            role = nearest_role(words, roles, s, e, starts, self.targets, self.lang) if family == "stakeholder" else None
+            start_char = offsets[s][0]
+            end_char = offsets[e - 1][0] + offsets[e - 1][1]
+            out.append((code, family, start_char, end_char, polarity, conf, role))
+        leaders = [(r[2], r[3]) for r in out if r[0] in INITIATOR_CODES and r[4] == "present"]
+        if leaders:
+            out = [r[:6] + ("initiator",) if r[1] == "stakeholder" and r[6] is None
+                   and any(cs < r[3] and r[2] < ce for cs, ce in leaders) else r for r in out]
+        out.sort(key=lambda r: (r[2], r[3], r[0]))
+        return out
+
+
+def _gate_words(pattern: list[dict]) -> set[str] | None:
+    """Literal words of which one must occur in any doc the expert pattern matches; None if unknown.
+
+    Running spaCy's Matcher on every doc costs more than all other coding steps together, so a
+    doc holding none of these (lower-cased, lemma or verbatim) skips it.
+    """
+    for spec in pattern:
+        if not isinstance(spec, dict) or spec.get("OP") not in (None, "!", "+", "1"):
+            continue
+        if spec.get("OP") == "!":
+            continue
+        for attr in ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM"):
+            if attr not in spec:
+                continue
+            value = spec[attr]
+            # ORTH/TEXT are case-exact ({"ORTH": "IT"} must not run on every "it"); others may differ in case.
+            forms = (lambda x: {x}) if attr in ("ORTH", "TEXT") else (lambda x: {x, x.lower()})
+            if isinstance(value, str):
+                return forms(value)
+            if isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+                return {v for x in value["IN"] for v in forms(x)}
+    return None
+
+
+def _sentence_starts(doc: Doc) -> list[int]:
+    flags = doc.to_array(SENT_START).tolist()
+    return [0] + [i for i, f in enumerate(flags) if f == 1 and i > 0]
+
+
+def _merge(matches) -> list[tuple[int, int, int, float, frozenset[int]]]:
+    """Collapse overlapping matches of one code into one span: (target, start, end, confidence,
+    positions matched by pattern words rather than gaps)."""
+    out: list[list] = []
+    for target, s, e, conf, gaps, _ in sorted(matches, key=lambda m: (m[0], m[1], m[2])):
+        literal = set(range(s, e)) - set(gaps)
+        if out and out[-1][0] == target and s < out[-1][2]:
+            out[-1][2] = max(out[-1][2], e)
+            out[-1][3] = max(out[-1][3], conf)
+            out[-1][4] |= literal
+        else:
+            out.append([target, s, e, conf, literal])
+    return [(t, s, e, c, frozenset(lit)) for t, s, e, c, lit in out]
