@@ -44,3 +44,25 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci
     assert "buyerlab run data/sample" in commands[0]
+
+
+def test_wheel_carries_the_notebooks_and_report_finds_them_there(tmp_path):
+    """A pip-installed buyerlab (no checkout) must still have the notebooks report and dashboard run."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist")], check=True, capture_output=True)
+    wheel = next((tmp_path / "dist").glob("buyerlab-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = sorted(n for n in names if n.startswith("buyerlab/notebooks/") and n.endswith(".ipynb"))
+    assert shipped == [f"buyerlab/notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    assert "buyerlab/data/codebook.yaml" in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    # Run from the unpacked wheel alone: the checkout's notebooks/ must not be what is found.
+    code = "from buyerlab.reporting import notebook_paths; print(notebook_paths()[0].parent)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, check=True).stdout.strip()
+    assert Path(out) == site / "buyerlab" / "notebooks"
