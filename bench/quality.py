@@ -39,7 +39,6 @@ in words no pattern lists. Held-out polarity on negated/hypothetical labels: 6/5
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Iterable
@@ -52,38 +51,25 @@ if str(ROOT) not in sys.path:
 
 from buyerlab.codebook import Codebook, load_codebook  # noqa: E402
 from buyerlab.coding import code_turns  # noqa: E402
-from buyerlab.errors import InputError  # noqa: E402
+from buyerlab.labelled import labelled_paths, read_labelled  # noqa: E402
 
 GOLD_DIR = ROOT / "tests" / "data" / "gold"
 # Written after the patterns were tuned, by someone who saw neither the patterns nor the gold
 # set; nobody tunes on it. Its figures are the honest estimate for new interviews.
 HELDOUT_DIR = ROOT / "tests" / "data" / "heldout"
+# The labelled sets by name (``--set``): gold (patterns tuned on it), heldout and heldout2 (never
+# tuned on; heldout2 was written later, after heldout had been used to choose between methods),
+# train (written to tune patterns and train the learned pass on).
+SETS = {"gold": GOLD_DIR, "heldout": HELDOUT_DIR, "heldout2": ROOT / "tests" / "data" / "heldout2",
+        "train": ROOT / "tests" / "data" / "train"}
 
 
 def gold_paths(folder: Path = GOLD_DIR) -> list[Path]:
     """The labelled files present now in ``folder`` (en.jsonl, sv.jsonl, de.jsonl, ...)."""
-    return sorted(folder.glob("*.jsonl"))
+    return labelled_paths(folder)
 
 
-def read_gold(paths: Iterable[Path | str]) -> list[dict]:
-    """Gold turns from JSONL files; InputError naming file and line on a bad line."""
-    out = []
-    for path in paths:
-        path = Path(path)
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON: {exc.msg}", path, n) from None
-            if not isinstance(item, dict) or "text" not in item:
-                raise InputError("a gold line needs 'text' and 'labels'", path, n)
-            item.setdefault("lang", path.stem)
-            item.setdefault("id", f"{path.stem}-{n}")
-            item.setdefault("labels", [])
-            out.append(item)
-    return out
+read_gold = read_labelled  # the name this script and bench/coding.py have used
 
 
 def predict(gold: list[dict], codebook: Codebook | None = None) -> pd.DataFrame:
@@ -211,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compare-lemmatizers", action="store_true", help="also compare lemmatizer backends")
     ap.add_argument("--heldout", action="store_true",
                     help="measure on the held-out set (tests/data/heldout) instead; never tune on it")
+    ap.add_argument("--set", choices=sorted(SETS), help="the labelled set to measure on (default: gold)")
     args = ap.parse_args(argv)
-    folder = HELDOUT_DIR if args.heldout else GOLD_DIR
+    folder = SETS[args.set or ("heldout" if args.heldout else "gold")]
     paths = gold_paths(folder)
     if not paths:
         print(f"no labelled files in {folder}", file=sys.stderr)
