@@ -1,4 +1,4 @@
-"""``buyerlab codebook show|check|export``: read, validate and export a codebook."""
+"""``buyerlab codebook show|check|export|evaluate``: read, validate, export and measure a codebook."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     _source_options(export)
     export.add_argument("--out", required=True, help="output file, .csv or .xlsx")
     export.set_defaults(func=export_command)
+
+    evaluate = actions.add_parser("evaluate", help="measure the codebook on hand-labelled turns (JSONL): "
+                                                   "precision, recall, F1 per family and language")
+    evaluate.add_argument("labelled", nargs="+", help="JSONL files of labelled respondent turns "
+                                                      "(format: docs/codebook.md, 'Measuring a codebook')")
+    _source_options(evaluate)
+    evaluate.add_argument("--per-code", action="store_true", help="also list precision, recall, F1 per code")
+    evaluate.set_defaults(func=evaluate_command)
 
     # `codebook suggest` is the codebook-side name of `buyerlab suggest-codes`: one implementation.
     from buyerlab.commands.topics import add_suggest_arguments, suggest_codes_command
@@ -134,4 +142,32 @@ def export_command(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise BuyerlabError(f"{out}: cannot write: {exc.strerror or exc}") from None
     print(f"wrote {len(frame)} codes to {out}")
+    return 0
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    """Code hand-labelled turns with the codebook and print how far it agrees with the labels."""
+    from buyerlab.evaluation import evaluate, format_table, per_code
+    from buyerlab.labelled import read_labelled
+
+    cb = _load(args.codebook, args.study)
+    paths = [Path(p) for p in args.labelled]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise BuyerlabError(f"no such file: {', '.join(missing)}")
+    turns = read_labelled(paths)
+    known = set(cb.code_ids)
+    unknown = sorted({lab["code"] for t in turns for lab in t["labels"]} - known)
+    if unknown:
+        raise BuyerlabError(f"{', '.join(map(str, paths))}: labels use codes the codebook {cb.name!r} does not have: "
+                            f"{', '.join(unknown)}")
+    langs = sorted({t["lang"] for t in turns} - set(cb.languages))
+    if langs:
+        raise BuyerlabError(f"labelled turns in language(s) {', '.join(langs)}, which the codebook {cb.name!r} "
+                            f"has no patterns for (it has {', '.join(cb.languages)})")
+    table = evaluate(paths, cb)
+    print(format_table(table))
+    if args.per_code:
+        print("\nper code (present, all languages), weakest F1 first:")
+        print(per_code(paths, cb).round(3).to_string(index=False))
     return 0
