@@ -21,8 +21,44 @@ cue is in the clause, else ``present``. Refinements (codebook 1.2.0, measured on
   modal after a reporting or question word ("said that it would", "trodde att det skulle")
   is the future in the past; "even if" / "även om" / "auch wenn" concede, they do not condition.
 
+Refinements of the 1.3.0 polarity pass (measured on the gold and training sets; every rule is
+stated by meaning and tested on invented en/sv/de sentences in tests/test_polarity.py):
+
+- clauses: "and we ..." / "och sen ..." / "und dann ..." opens a clause of its own; a negation
+  behind a reporting verb, a complementizer or a relative clause with its own subject after the
+  match is that clause's ("the sweep said it wouldn't pass", "tid att priset inte spelar någon
+  roll", "servrar som ingen orkade ta hand om"); "ehrlich gesagt" is no reporting verb; a fronted
+  time phrase ("After the migration ...", "Nach dem Vorfall ...") is presupposed; "didn't care
+  whether X" reaches X; "What we hadn't budgeted for was X" does not; "inte så att X" negates X;
+- a topic named and waved away is ``negated``: "Innovation, naja, ...", "Sustainability? On
+  paper, yes" (and a motive in a sentence opening "on paper"/"in theory"), "X, no chance",
+  "X, not so much", "X, det brydde vi oss inte om" (resumptive pronoun with a negation);
+- negative wording that states the code is ``present``: a negated ability for barriers,
+  triggers and motives ("we couldn't keep up", "föll bort för att de inte kunde prata med
+  ekonomisystemet"; not "couldn't see"), a lack for lack_resources/price ("didn't have the
+  capacity"), a doubt for barriers ("nobody was sure it could", "lohnt sich nicht"), a barrier
+  named by its positive side ("Rely on it alone? No."), a demand ("hat gesagt: keine
+  Leistungskontrolle"), an aversion ("didn't fancy", "wollten wir nicht"); never when the
+  negation is about an issue ("had no problem with the budget"); a negated counterfactual with
+  "without" states the fact ("hätte das Budget nie freigegeben ohne ...");
+- conditions: both halves of a conditional sentence are imagined ("If they raise the price, we
+  leave"; Swedish verb-first "Håller de priset så stannar jag"), unless the condition states a
+  rule (generic "you"/"man"/"du", an English zero conditional "if it goes wrong it's her
+  registration"), is "whether" ("asking if"), a remark about speaking ("if I'm honest"), or the
+  object of a worry ("Angst, dass ..., wenn wir umstellen", "what happens if they go under");
+  wishes ("hopefully", "hoffentlich", "förhoppningsvis") are ``hypothetical``;
+- modals: an option whose outcome is weighed ("Refreshing would have been cheaper", "ein
+  Ingenieurbüro hätte das gemacht") was on the table; "'d" in a time clause ("until we'd sat
+  down") is "had"; a modal behind "agreed"/"convinced"/"think" is reported; "hade de" after a
+  fronted adverb ("Sen, ärligt talat, hade de ...") is a plain past;
+- mentions: an apposition does not hide the predicate ("Our MD, Rob, wasn't involved"); a
+  fronted object of a negated "have" is negated ("Einen Beirat haben wir nicht"); "nobody on
+  the board cared" is not taking part.
+
 Buying role: the nearest non-negated cue in the mention's sentence (or in the next one when
-it opens with a pronoun for the party); a new leader named as a stakeholder is the initiator.
+it opens with a pronoun for the party, or in German with "der"/"die" before a finite verb); a
+cue negated in a counterfactual with "without" counts ("hätte das Budget nie freigegeben ohne
+den Schreck"); a new leader named as a stakeholder is the initiator.
 """
 
 from __future__ import annotations
@@ -69,6 +105,35 @@ class _Cues:
     object_pronouns: frozenset[str] = frozenset()
     # "not X but Y" for options: X was weighed and turned down, i.e. on the table
     contrast: frozenset[str] = frozenset()
+    # --- clause structure (codebook 1.3.0 polarity pass)
+    subjects: frozenset[str] = frozenset()  # subject pronouns: "and we ...", "that they ..." open a clause
+    coordinators: frozenset[str] = frozenset()  # "and"/"och"/"und": a clause boundary before a new subject
+    then_words: frozenset[str] = frozenset()  # "and then", "och sen", "und dann"; "så"/"dann" after a condition
+    # words after the match that open another clause with its own subject or content: a negation
+    # behind them is that clause's ("the sweep said it wouldn't pass", "så mycket tid att priset inte ...")
+    complementizers: frozenset[str] = frozenset()
+    relatives: frozenset[str] = frozenset()  # "that"/"which": own clause unless the match is its subject
+    reporting: frozenset[str] = frozenset()
+    # a fronted time adverbial ("After the outage ...", "Nach dem Vorfall ...") is presupposed
+    temporal_preps: frozenset[str] = frozenset()
+    # a topic named and waved away ("Innovation, naja, ...", "Sustainability? On paper, yes")
+    dismissals: frozenset[tuple[str, ...]] = frozenset()  # interjections: "naja", "nja"
+    nominal: frozenset[tuple[str, ...]] = frozenset()  # "on paper", "in theory": in name only
+    affirmations: frozenset[str] = frozenset()  # "naja, schon": a hedged yes, not a dismissal
+    replies: frozenset[tuple[str, ...]] = frozenset()  # "X, no chance", "X, inte direkt": a topic turned down
+    resumptive: frozenset[str] = frozenset()  # "X, that was never ...", "X, det brydde vi oss inte om"
+    # negative wording that states the problem: "we couldn't keep up", "de kunde inte prata med"
+    ability: frozenset[str] = frozenset()
+    perception: frozenset[str] = frozenset()  # "couldn't see/complain": a denial, not a lack
+    possession: frozenset[str] = frozenset()  # "didn't have the budget": the lack is the barrier
+    issue_words: frozenset[str] = frozenset()  # "had no problem with the price": a real denial
+    stance: tuple[str, ...] = ()  # "rely", "trust": a barrier named by its positive side
+    certainty: frozenset[str] = frozenset()  # "nobody was sure it could", "lohnt sich nicht": a doubt
+    worry: tuple[str, ...] = ()  # "afraid that ... if we switch": the worry is real
+    # "if I'm honest", "om jag ska vara ärlig": a remark about speaking, not a condition
+    speech_conditions: frozenset[str] = frozenset()
+    generic_subjects: frozenset[str] = frozenset()  # "if you ...", "om man ...": a general rule
+    future: frozenset[str] = frozenset()  # English consequent markers of an imagined event
 
 
 _PUNCT_BOUNDARIES = {",", ";", ":", "—", "–", "--", "(", ")", "?", "!", "."}
@@ -76,7 +141,7 @@ _PUNCT_BOUNDARIES = {",", ";", ":", "—", "–", "--", "(", ")", "?", "!", "."}
 CUES: dict[str, _Cues] = {
     "en": _Cues(
         negation=frozenset({"not", "n't", "never", "no", "neither", "nor", "without", "hardly", "nothing",
-                            "nobody", "none", "barely", "cannot"}),
+                            "nobody", "none", "barely", "cannot", "nowhere"}),
         negation_prefixes=(),
         not_negation_next={
             "not": frozenset({"only", "just", "merely", "least"}),
@@ -89,7 +154,7 @@ CUES: dict[str, _Cues] = {
         boundaries=frozenset({"but", "however", "although", "though", "because", "whereas", "while", "so",
                               "unless", "whether"}),
         hypothetical=frozenset({"if", "would", "might", "unless", "suppose", "supposing", "imagine",
-                                "hypothetically", "'d"}),
+                                "hypothetically", "'d", "hopefully", "ideally", "wish", "wished"}),
         hypothetical_prefixes=(),
         hypothetical_clause_initial=frozenset(),
         hypothetical_before_have=frozenset({"could", "should", "must"}),
@@ -99,7 +164,9 @@ CUES: dict[str, _Cues] = {
         modal=frozenset({"would", "'d", "might"}),
         reported=frozenset({"that", "how", "whether", "what", "where", "when", "said", "says", "thought",
                             "knew", "know", "worried", "feared", "afraid", "wanted", "told", "promised",
-                            "expected", "hoped", "assumed", "sure", "wondered", "concerned", "who", "which"}),
+                            "expected", "hoped", "assumed", "sure", "wondered", "concerned", "who", "which",
+                            "agreed", "decided", "convinced", "certain", "doubted", "doubt", "believed", "believe",
+                            "think", "asked", "insisted", "demanded", "guaranteed", "ensured", "until"}),
         concessive=frozenset({"even"}),
         conditions=frozenset({"if", "unless", "suppose", "supposing", "imagine", "hypothetically"}),
         preference=frozenset({"rather", "prefer", "sooner"}),
@@ -107,16 +174,51 @@ CUES: dict[str, _Cues] = {
                                     "heard", "known", "taken", "given", "found", "put", "left", "come", "run",
                                     "bought", "brought", "thought", "told", "said", "built", "sent", "felt",
                                     "kept", "lost", "met", "paid", "won", "begun", "become", "chosen",
-                                    "written", "spoken", "shown", "grown", "read", "hit", "cut", "let"}),
-        involvement_prefixes=("involv", "ask", "consult", "includ", "part", "say", "inform", "invit", "told",
+                                    "written", "spoken", "shown", "grown", "read", "hit", "cut", "let",
+                                    "sat", "stood", "held", "sold", "dealt", "meant", "stuck", "taught", "caught",
+                                    "fought", "sought", "understood", "drawn", "driven", "eaten",
+                                    "fallen", "flown", "forgotten", "hidden", "ridden", "risen", "shut",
+                                    "slept", "swung", "torn", "worn", "thrown", "woken", "used"}),
+        involvement_prefixes=("involv", "ask", "consult", "includ", "part", "say", "inform", "invit", "told", "care",
+                              "interest", "bother",
                               "option", "table", "consider"),
         partitive=frozenset({"nobody", "none", "no", "nothing"}),
         object_pronouns=frozenset({"her", "him", "them", "us", "me", "it", "you"}),
         contrast=frozenset({"but", "instead", "rather"}),
+        subjects=frozenset({"we", "i", "they", "you", "he", "she", "it", "nobody", "everyone", "everybody"}),
+        coordinators=frozenset({"and", "or"}),
+        then_words=frozenset({"then"}),
+        complementizers=frozenset(),
+        relatives=frozenset({"that", "which", "who"}),
+        reporting=frozenset({"said", "says", "say", "told", "tells", "thought", "think", "thinks", "felt", "feels",
+                             "claimed", "claims", "warned", "explained", "mentioned", "admitted", "insisted",
+                             "reckoned", "promised", "argued"}),
+        temporal_preps=frozenset({"after", "since", "before", "during", "following"}),
+        dismissals=frozenset({("meh",)}),
+        nominal=frozenset({("on", "paper"), ("in", "theory"), ("officially",), ("supposedly",), ("nominally",)}),
+        affirmations=frozenset({"yes", "yeah", "definitely", "absolutely", "sure"}),
+        replies=frozenset({("no", "chance"), ("no", "way"), ("not", "really"), ("not", "so", "much"),
+                           ("not", "at", "all"), ("not", "seriously"), ("never",), ("hardly",), ("not", "much")}),
+        resumptive=frozenset({"that", "it", "this", "those", "they"}),
+        ability=frozenset({"ca", "can", "could", "cannot", "able", "manage", "managed"}),
+        perception=frozenset({"see", "find", "think", "imagine", "say", "tell", "complain", "remember",
+                              "believe", "recall"}),
+        possession=frozenset({"have", "had", "has", "having", "got", "there"}),
+        issue_words=frozenset({"issue", "issues", "problem", "problems", "concern", "concerns", "objection",
+                               "objections", "worry", "worries", "question", "questions", "discussion",
+                               "complaints", "topic", "factor", "argument"}),
+        stance=("rely", "trust", "believ", "convinc", "confiden", "depend"),
+        certainty=frozenset({"sure", "convinced", "certain", "confident", "worth"}),
+        worry=("afraid", "worr", "fear", "scare", "nervous", "concern", "anxious", "dread"),
+        speech_conditions=frozenset({"honest", "remember", "recall", "anything", "ask", "like", "mean",
+                                     "memory", "serves", "say", "will", "may"}),
+        generic_subjects=frozenset({"you", "one"}),
+        future=frozenset({"will", "'ll", "wo", "gonna", "going", "could", "can", "ca", "might", "should",
+                          "must", "'d", "would", "have", "need"}),
     ),
     "sv": _Cues(
         negation=frozenset({"inte", "icke", "ej", "aldrig", "ingen", "inget", "inga", "ingenting", "varken",
-                            "eller", "utan", "knappast", "knappt"}),
+                            "eller", "utan", "knappast", "knappt", "ingenstans", "ingalunda"}),
         negation_prefixes=(),
         not_negation_next={
             "inte": frozenset({"bara", "minst", "enbart", "endast"}),
@@ -126,7 +228,7 @@ CUES: dict[str, _Cues] = {
         paired=frozenset({"varken", "eller"}),
         contrast_after_negation=frozenset({"utan"}),
         boundaries=frozenset({"men", "fast", "eftersom", "därför", "medan", "trots", "dock", "så", "för"}),
-        hypothetical=frozenset({"skulle", "ifall", "vore", "kanske"}),
+        hypothetical=frozenset({"skulle", "ifall", "vore", "kanske", "förhoppningsvis", "önskar", "önskade"}),
         hypothetical_prefixes=(),
         hypothetical_clause_initial=frozenset({"om"}),
         hypothetical_before_have=frozenset({"kunde"}),
@@ -136,18 +238,47 @@ CUES: dict[str, _Cues] = {
         modal=frozenset({"skulle", "vore"}),
         reported=frozenset({"att", "trodde", "tänkte", "sa", "sade", "var", "hur", "vad", "när", "ville",
                             "föreslog", "meddelade", "lovade", "visste", "rädd", "rädda", "orolig", "oroliga",
-                            "som", "undrade", "räknade"}),
+                            "som", "undrade", "räknade", "övertygad", "övertygade", "säker", "säkra", "tror",
+                            "bestämde", "krävde", "förrän", "tills"}),
         concessive=frozenset({"även", "också"}),
         conditions=frozenset({"om", "ifall"}),
         preference=frozenset({"hellre"}),
-        involvement_prefixes=("inblandad", "involverad", "tillfrågad", "delaktig", "med", "frågad", "aktuell",
+        involvement_prefixes=("inblandad", "involverad", "tillfrågad", "delaktig", "med", "frågad", "aktuell", "bry",
+                              "intresse",
                               "alternativ", "säga", "informerad"),
         partitive=frozenset({"ingen", "inget", "inga", "ingenting"}),
         object_pronouns=frozenset({"henne", "honom", "dem", "dom", "oss", "mig", "det", "er"}),
         contrast=frozenset({"utan", "men", "istället", "hellre"}),
+        subjects=frozenset({"vi", "jag", "de", "dom", "ni", "man", "han", "hon", "det", "den", "ingen", "alla"}),
+        coordinators=frozenset({"och"}),  # not "eller": the second half of "varken ... eller"
+        then_words=frozenset({"sen", "sedan", "då", "så"}),
+        complementizers=frozenset({"att"}),
+        relatives=frozenset({"som"}),
+        reporting=frozenset({"sa", "sade", "säger", "sagt", "tyckte", "tycker", "trodde", "tror", "menade",
+                             "berättade", "varnade", "förklarade", "lovade", "erkände"}),
+        temporal_preps=frozenset({"efter", "sedan", "innan", "före", "under"}),
+        dismissals=frozenset({("nja",), ("äsch",)}),  # not "tja": a neutral "well"
+        nominal=frozenset({("på", "papperet"), ("i", "teorin"), ("officiellt",)}),
+        affirmations=frozenset({"ja", "jo", "jodå", "absolut", "visst", "definitivt"}),
+        replies=frozenset({("inte", "direkt"), ("inte", "alls"), ("inte", "särskilt"), ("aldrig",), ("knappast",),
+                           ("absolut", "inte"), ("inte", "en", "chans"), ("inte", "riktigt"), ("inte", "så", "mycket")}),
+        resumptive=frozenset({"det", "den", "de", "dom", "dem", "detta"}),
+        ability=frozenset({"kan", "kunde", "kunnat", "klarar", "klarade", "klarat", "hann", "hinner", "hunnit",
+                           "orkar", "orkade", "lyckades", "gick", "går"}),
+        perception=frozenset({"se", "hitta", "tänka", "klaga", "säga", "minnas", "tro", "påstå"}),
+        possession=frozenset({"har", "hade", "haft", "fanns", "finns", "fick", "få"}),
+        issue_words=frozenset({"problem", "problemet", "problemen", "fråga", "frågan", "frågor", "diskussion",
+                               "diskussioner", "oro", "invändning", "invändningar", "betänkligheter", "farhågor",
+                               "tema", "faktor", "sak"}),
+        stance=("lita", "litar", "litade", "förtro", "övertyg", "tro"),
+        certainty=frozenset({"säker", "säkra", "övertygad", "övertygade", "värt", "lönt", "lönade", "lönar"}),
+        worry=("rädd", "orolig", "oro", "ängsl", "nervös", "farhåg", "bävade", "fruktade"),
+        speech_conditions=frozenset({"ärlig", "ärligt", "minns", "frågar", "säga", "vill", "mig"}),
+        generic_subjects=frozenset({"du", "man", "ni"}),
     ),
     "de": _Cues(
-        negation=frozenset({"nicht", "nie", "niemals", "weder", "noch", "ohne", "nichts", "kaum", "niemand"}),
+        negation=frozenset({"nicht", "nie", "niemals", "weder", "noch", "ohne", "nichts", "kaum", "niemand",
+                            "nirgends", "nirgendwo", "keineswegs", "keinesfalls", "nix"}),
         negation_prefixes=("kein",),
         not_negation_next={
             "nicht": frozenset({"nur", "zuletzt", "allein"}),
@@ -159,7 +290,8 @@ CUES: dict[str, _Cues] = {
         contrast_after_negation=frozenset({"sondern"}),
         boundaries=frozenset({"aber", "sondern", "obwohl", "weil", "denn", "doch", "während", "jedoch",
                               "dass", "deshalb", "deswegen"}),
-        hypothetical=frozenset({"wenn", "falls", "sofern", "vielleicht"}),
+        hypothetical=frozenset({"wenn", "falls", "sofern", "vielleicht", "wenn's", "wenns", "hoffentlich",
+                                "idealerweise", "wünschte", "wünsche", "wünschen"}),
         hypothetical_prefixes=("hätt", "wär", "würd", "könnt"),
         hypothetical_clause_initial=frozenset(),
         hypothetical_before_have=frozenset(),
@@ -168,21 +300,55 @@ CUES: dict[str, _Cues] = {
         modal=frozenset(),  # the Konjunktiv prefixes below are modal too (see _is_modal)
         reported=frozenset({"dass", "ob", "wie", "was", "wo", "wann", "gesagt", "meinte", "dachte", "gedacht",
                             "gewusst", "wusste", "befürchtet", "sorge", "angst", "versprochen", "wollte",
-                            "wollten", "sagte", "hieß"}),
+                            "wollten", "sagte", "hieß", "überzeugt", "sicher", "glaubte", "geglaubt",
+                            "vereinbart", "entschieden", "verlangt", "bis"}),
         concessive=frozenset({"auch", "selbst"}),
-        conditions=frozenset({"wenn", "falls", "sofern"}),
+        conditions=frozenset({"wenn", "falls", "sofern", "wenn's", "wenns"}),
         preference=frozenset({"lieber"}),
         involvement_prefixes=("beteiligt", "gefragt", "eingebunden", "einbezogen", "dabei", "mitrede", "mitgerede",
+                              "interess", "kümmer", "gekümmert",
                               "option", "frage", "infrage", "informiert"),
         partitive=frozenset({"niemand", "keiner", "keine", "keines", "nichts"}),
         object_pronouns=frozenset({"sie", "ihn", "ihm", "ihr", "uns", "mich", "mir", "es", "ihnen"}),
         contrast=frozenset({"sondern", "aber", "stattdessen", "lieber"}),
+        subjects=frozenset({"wir", "ich", "sie", "er", "es", "man", "keiner", "niemand", "alle"}),
+        coordinators=frozenset({"und"}),
+        then_words=frozenset({"dann", "da"}),
+        complementizers=frozenset({"dass", "ob"}),
+        relatives=frozenset(),  # German relatives follow a comma, a clause boundary already
+        reporting=frozenset({"sagte", "sagten", "gesagt", "sagt", "meinte", "meinten", "meint", "dachte",
+                             "dachten", "fand", "fanden", "findet", "erklärte", "warnte", "versprach", "behauptete",
+                             "glaubte", "glaubten"}),
+        temporal_preps=frozenset({"nach", "seit", "während"}),  # not "vor": "Angst vor dem Preis"
+        dismissals=frozenset({("naja",), ("na", "ja"), ("ach", "was")}),  # not "tja": a neutral "well"
+        nominal=frozenset({("auf", "dem", "papier"), ("theoretisch",), ("offiziell",)}),
+        affirmations=frozenset({"schon", "ja", "doch", "absolut", "durchaus", "definitiv"}),
+        replies=frozenset({("eher", "nicht"), ("nicht", "wirklich"), ("gar", "nicht"), ("auf", "keinen", "fall"),
+                           ("keine", "chance"), ("nie",), ("kaum",), ("nicht", "so", "sehr"), ("überhaupt", "nicht")}),
+        resumptive=frozenset({"das", "der", "die", "dem", "den", "es", "dies"}),
+        ability=frozenset({"kann", "kannst", "können", "konnte", "konnten", "könnte", "könnten", "schaffte",
+                           "schafften", "schaffen", "ging", "geht", "gekonnt"}),
+        perception=frozenset({"sehen", "finden", "sagen", "klagen", "beklagen", "vorstellen", "erinnern",
+                              "behaupten"}),
+        possession=frozenset({"haben", "hatten", "hatte", "hat", "habe", "gab", "gibt", "gehabt", "bekommen"}),
+        issue_words=frozenset({"problem", "probleme", "thema", "frage", "fragen", "diskussion", "bedenken",
+                               "sorge", "sorgen", "einwand", "einwände", "faktor", "punkt"}),
+        stance=("vertrau", "verlass", "überzeug", "glaub"),
+        certainty=frozenset({"sicher", "überzeugt", "wert", "lohnt", "lohnte", "gelohnt"}),
+        worry=("angst", "sorge", "befürcht", "bedenken", "fürcht", "ängstlich", "nervös"),
+        speech_conditions=frozenset({"ehrlich", "erinnere", "will", "mich", "fragen", "fragt"}),
+        generic_subjects=frozenset({"du", "man", "ihr"}),
     ),
 }
 _MENTION_CODES = frozenset({"competitor", "new_leadership"})  # besides stakeholders: codes that name a party
 INITIATOR_CODES = frozenset({"new_leadership"})  # a new leader named as a stakeholder brought the change
 _PREP_NEGATORS = frozenset({"without", "utan", "ohne"})  # negate only the phrase after them
-_VOLITION = frozenset({"want", "wanted", "wish", "ville", "vill", "wollte", "wollten", "will", "wollen"})
+_VOLITION = frozenset({"want", "wanted", "wish", "ville", "vill", "wollte", "wollten", "will", "wollen",
+                       "like", "liked", "fancy", "fancied", "gilla", "gillade", "gillar", "mochte", "mochten", "mag"})
+# "didn't care whether it was cutting-edge": a negated caring reaches into the whether-clause
+_MATTERING = frozenset({"care", "cared", "mind", "minded", "matter", "mattered", "bry", "brydde", "brytt",
+                        "kümmern", "gekümmert", "interessiert", "interessierte"})
+_COPULAS = frozenset({"was", "is", "were", "var", "är", "war", "ist"})
 # "didn't see why they should trust it": the cue does not reach into the question clause
 _WH_SUBORDINATORS = frozenset({"why", "how", "whether", "varför", "hur", "huruvida", "warum", "wieso", "weshalb",
                                "ob", "wie"})
@@ -200,6 +366,15 @@ _CONTINUING_SUBJECTS = {  # a sentence opening with one of these goes on about t
 }
 
 
+_DEMONSTRATIVE_SUBJECTS = {"de": frozenset({"der", "die"})}
+_FINITE_AUX = {
+    "de": frozenset({"hat", "hatte", "hatten", "haben", "ist", "war", "waren", "wollte", "wollten", "meinte", "sagte",
+                     "muss", "musste", "mussten", "kann", "konnte", "konnten", "hätte", "hätten", "wäre", "würde",
+                     "wird", "will", "soll", "sollte", "darf", "durfte"}),
+    "sv": frozenset({"har", "hade", "är", "var", "ville", "sa", "sade", "måste", "kan", "kunde", "skulle", "ska"}),
+}
+
+
 def nearest_role(words: list[str], roles, s: int, e: int, starts: list[int], targets, lang: str) -> str | None:
     """The buying role whose cue is nearest the mention in its sentence, same clause first.
 
@@ -212,7 +387,10 @@ def nearest_role(words: list[str], roles, s: int, e: int, starts: list[int], tar
     cues = CUES.get(lang)
     lo, hi = _clause(words, s, e, starts, cues) if cues else (s, e)
     nxt_start = starts[sent] if sent < len(starts) else len(words)
-    follows = nxt_start < len(words) and words[nxt_start] in _CONTINUING_SUBJECTS.get(lang, ())
+    follows = nxt_start < len(words) and (words[nxt_start] in _CONTINUING_SUBJECTS.get(lang, ()) or (
+        # "Der hat gesagt ...", "Die hat mir ihren Bildschirm gezeigt": a demonstrative before a finite verb
+        words[nxt_start] in _DEMONSTRATIVE_SUBJECTS.get(lang, ()) and nxt_start + 1 < len(words)
+        and words[nxt_start + 1] in _FINITE_AUX.get(lang, ())))
     ranked = []
     for target, rs, re_, *_ in roles:
         in_sent = bisect.bisect_right(starts, rs)
@@ -238,8 +416,8 @@ def _clause(words: list[str], s: int, e: int, starts: list[int], cues: _Cues) ->
     lo = s
     while lo > sent_start:
         w = words[lo - 1]
-        if w in _PUNCT_BOUNDARIES or w in cues.boundaries or w in cues.contrast_after_negation and _negation_before(
-                words, sent_start, lo - 1, cues):
+        if w in _PUNCT_BOUNDARIES or _boundary_word(words, lo - 1, cues) or w in cues.contrast_after_negation and (
+                _negation_before(words, sent_start, lo - 1, cues)) or _new_coordinate(words, lo - 1, cues):
             break
         if _inverted_main_clause(words, lo - 1, sent_start, cues):
             lo -= 1  # "hade vi" opens the main clause after an unpunctuated "Hade det ..." condition
@@ -248,11 +426,37 @@ def _clause(words: list[str], s: int, e: int, starts: list[int], cues: _Cues) ->
     hi = e
     while hi < sent_end:
         w = words[hi]
-        if w in _PUNCT_BOUNDARIES or w in cues.boundaries or w in cues.contrast_after_negation and _negation_before(
-                words, sent_start, hi, cues) or _inverted_main_clause(words, hi, sent_start, cues):
+        if w in _PUNCT_BOUNDARIES or _boundary_word(words, hi, cues) or w in cues.contrast_after_negation and (
+                _negation_before(words, sent_start, hi, cues)) or _inverted_main_clause(words, hi, sent_start, cues) or (
+                _new_coordinate(words, hi, cues)):
             break
         hi += 1
     return lo, hi
+
+
+def _boundary_word(words: list[str], i: int, cues: _Cues) -> bool:
+    """A boundary word at i, except "så" in "inte så att" ("det var inte så att vi hade vuxit" negates
+    the att-clause: "it wasn't that we had grown")."""
+    w = words[i]
+    if w not in cues.boundaries:
+        return False
+    if w in _WH_SUBORDINATORS and any(words[k] in _MATTERING for k in range(max(0, i - 2), i)):
+        return False  # "I didn't care whether it was cutting-edge": the whether-clause is what mattered
+    return not (w == "så" and i + 1 < len(words) and words[i + 1] == "att" and i > 0
+                and words[i - 1] in cues.negation)
+
+
+def _new_coordinate(words: list[str], i: int, cues: _Cues) -> bool:
+    """ "and we ...", "och sen skulle vi ...", "und dann ...": a coordinator that opens a clause of its own.
+
+    Coordinated clauses have their own negation and mood ("Vi fick två timmars utbildning och sen
+    skulle vi bara köra": the training happened). Coordinated nouns ("price and support") do not
+    start a clause: only a subject pronoun or a "then" word after the coordinator does.
+    """
+    if words[i] not in cues.coordinators or i + 1 >= len(words):
+        return False
+    nxt = words[i + 1]
+    return nxt in cues.subjects or nxt in cues.then_words
 
 
 def _inverted_main_clause(words: list[str], i: int, sent_start: int, cues: _Cues) -> bool:
@@ -295,12 +499,19 @@ def _modal_kind(words: list[str], i: int, cues: _Cues) -> str:
         return "preference"
     if words[i] == "'d" and (nxt in cues.past_participles or len(nxt) > 4 and nxt.endswith("ed")):
         return "had"
+    if words[i] == "'d" and i >= 2 and words[i - 2] in _TEMPORAL_CONJ:
+        return "had"  # "until we'd sat down": a past perfect in a time clause
     return "plain"
 
 
 def _is_reported(words: list[str], i: int, sent_start: int, cues: _Cues) -> bool:
     """A modal after a reporting or question word in its sentence: future in the past, not a condition."""
-    return any(words[j] in cues.reported for j in range(max(sent_start, i - 6), i))
+    return any(words[j] in cues.reported for j in range(max(sent_start, i - 8), i))
+
+
+_WHETHER_VERBS = frozenset({"ask", "asked", "asking", "asks", "wonder", "wondered", "wondering", "know", "knew",
+                            "see", "check", "checked", "checking", "sure", "tell", "find", "decide"})
+_TEMPORAL_CONJ = frozenset({"until", "till", "before", "after", "once", "when", "since"})
 
 
 def _is_hypothetical(words: list[str], i: int, lo: int, cues: _Cues, sent_start: int | None = None) -> bool:
@@ -315,18 +526,31 @@ def _is_hypothetical(words: list[str], i: int, lo: int, cues: _Cues, sent_start:
         # "would have" stays a counterfactual even when reported; a plain "would"/"skulle" after
         # "said that" / "trodde att" / "wanted to know" is what was expected then
         return kind == "perfect" or not _is_reported(words, i, sent_start, cues)
+    if w in cues.conditions and w in cues.hypothetical:
+        end = i + 1
+        while end < len(words) and words[end] not in (".", "?", "!"):
+            end += 1
+        return not _not_a_condition(words, i, sent_start, end, cues)
     if w in cues.hypothetical:
-        return not (i > 0 and words[i - 1] in cues.concessive and w in cues.conditions)
+        return True
     if w in cues.hypothetical_before_have and nxt in ("have", "'ve", "ha"):
         after = words[i + 2] if i + 2 < len(words) else ""
         # "could have blocked it" is counterfactual; "the one we could have in six weeks" is not
         return cues is not CUES.get("en") or after in cues.past_participles or after.endswith(("ed", "en"))
     clause_initial = i == lo or words[i - 1] in ("och", "men", "and", "but", "eller", "or")
     if w in cues.hypothetical_clause_initial and clause_initial:
-        return not (i > 0 and words[i - 1] in cues.concessive)
-    # "Hade vi ..." / "Då hade vi nog ..." (then we would have): verb before subject = counterfactual
+        end = i + 1
+        while end < len(words) and words[end] not in (".", "?", "!"):
+            end += 1
+        return not _not_a_condition(words, i, sent_start, end, cues)
+    # "Hade vi ..." / "Då hade vi nog ..." (then we would have): verb before subject = counterfactual.
+    # After a comma only as the main clause of a condition: "Sen, ärligt talat, hade de en
+    # kontaktperson" is a fronted adverb with the verb second, a plain past.
     after_adverb = i > 0 and words[i - 1] in ("då", "annars", "then", "otherwise")
-    if w in cues.inverted_conditional and (i == lo or after_adverb) and nxt in cues.pronouns and cues.inverts:
+    if w in cues.inverted_conditional and nxt in cues.pronouns and cues.inverts and (after_adverb or i == lo and (
+            i == sent_start or words[i - 1] in cues.coordinators or words[i - 1] in ("men", "but")
+            or any(words[k] in cues.conditions or words[k] in _PREP_NEGATORS for k in range(sent_start, i))
+            or words[sent_start] in cues.inverted_conditional)):  # "Hade inte IVO kommit hade vi ..."
         return True
     return False
 
@@ -364,9 +588,34 @@ def _negation_counts_for_mention(words: list[str], j: int, s: int, e: int, hi: i
     if j < s:
         between = words[j + 1:s]
         if words[j] in cues.partitive and j + 1 < s and words[j + 1] in _PREPOSITIONS:
-            return False
+            # "nobody on the team needed convincing" is the predicate's; "nobody on the board cared"
+            # says the board took no part
+            return any(words[k].startswith(cues.involvement_prefixes) for k in range(e, min(hi, e + 4)))
         return not any(w in cues.object_pronouns or w in _SENT_PUNCT for w in between)
+    # "Einen Beirat haben wir nicht", "En CFO har vi inte": the fronted object of a negated "have"
+    if any(words[k] in cues.possession and words[k + 1] in cues.subjects for k in range(e, j)):
+        return True
     return any(words[k].startswith(cues.involvement_prefixes) for k in range(max(e, j + 1), min(hi, j + 5)))
+
+
+def _apposition_predicate(words: list[str], lo: int, hi: int, sent_start: int, sent_end: int,
+                          cues: _Cues) -> tuple[int, int] | None:
+    """The predicate clause of a mention set off by commas: "Our MD, Rob, wasn't involved",
+    "Rob, our MD, wasn't involved". (start, end) of the words after the apposition, or None."""
+    if hi >= sent_end or words[hi] != ",":
+        return None
+    start = None
+    nxt = next((k for k in range(hi + 1, min(sent_end, hi + 6)) if words[k] in _SENT_PUNCT), None)
+    if nxt is not None and words[nxt] == "," and not any(words[k] in cues.boundaries for k in range(hi + 1, nxt)):
+        start = nxt + 1  # "Our MD, Rob, wasn't ..."
+    elif lo > sent_start and words[lo - 1] == "," and hi - lo <= 4:
+        start = hi + 1  # "Rob, our MD, wasn't ..."
+    if start is None or start >= sent_end:
+        return None
+    end = start
+    while end < sent_end and words[end] not in _PUNCT_BOUNDARIES and words[end] not in cues.boundaries:
+        end += 1
+    return start, end
 
 
 def _counterfactual_condition(words: list[str], lo: int, hi: int, cues: _Cues) -> bool:
@@ -397,22 +646,37 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
         literal = frozenset(range(s, e))
     mention = family == "stakeholder" or code in _MENTION_CODES
     lo, hi = _clause(words, s, e, starts, cues)
+    k = bisect.bisect_right(starts, s)
+    sent_start, sent_end = starts[k - 1], starts[k] if k < len(starts) else len(words)
+    if not mention and (_waved_away(words, s, e, sent_start, sent_end, cues, family)
+                        or _topic_turned_down(words, s, e, sent_start, sent_end, cues, family)):
+        return "negated"
     inside = [j for j in range(s, e) if j not in literal]
     scope = list(range(max(lo, s - NEG_WINDOW_BEFORE), s)) + inside + list(range(e, min(hi, e + NEG_WINDOW_AFTER_BY_LANG.get(lang, NEG_WINDOW_AFTER))))
     found: list[str] = []
+    positions: list[int] = []
     first_cue = None
-    k = bisect.bisect_right(starts, s)
-    sent_start, sent_end = starts[k - 1], starts[k] if k < len(starts) else len(words)
+    fronted = _fronted_time_phrase(words, s, lo, cues)
+    mention_hi = hi
+    if mention:
+        pred = _apposition_predicate(words, lo, hi, sent_start, sent_end, cues)
+        if pred is not None:
+            scope = scope + list(range(pred[0], min(pred[1], pred[0] + 5)))
+            mention_hi = pred[1]
     for j in scope:
         if _is_negation(words, j, cues):
             w = words[j]
             if w in cues.contrast_after_negation and _negation_before(words, lo, j, cues):
                 continue
-            if not _cue_reaches(words, j, s, sent_start, sent_end):
+            # "Nach dem Vorfall war Geld nicht das Thema": a fronted time phrase is presupposed
+            if fronted is not None and not fronted <= j < e:
                 continue
-            if mention and not _negation_counts_for_mention(words, j, s, e, hi, cues):
+            if not _cue_reaches(words, j, s, e, sent_start, sent_end, cues):
+                continue
+            if mention and not _negation_counts_for_mention(words, j, s, e, mention_hi, cues):
                 continue
             found.append(w)
+            positions.append(j)
             first_cue = j if first_cue is None else first_cue
     paired = [w for w in found if w in cues.paired]
     plain = [w for w in found if w not in cues.paired]
@@ -422,15 +686,29 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
         # "If it hadn't connected to payroll ..." says that it did connect
         if _counterfactual_condition(words, lo, hi, cues):
             return "present"
+        # "Ekonomiavdelningen hade aldrig släppt pengarna utan en incident", "we'd never have switched
+        # without the price rise": a negated counterfactual with its "without" states what happened
+        if any(words[c] in _PREP_NEGATORS and c not in positions for c in range(sent_start, sent_end)) and any(
+                words[c] in _COUNTERFACTUAL_MODALS for c in range(sent_start, sent_end)):
+            return "present"
         # "not repair it but replace it": the option was weighed and turned down, so on the table
         if (family == "alternative" and first_cue is not None and first_cue < s
                 and _contrast_follows(words, e, starts, cues)):
             return "present"
+        # "we couldn't keep up", "we didn't have the budget", "we don't trust it": negative wording
+        # that states the problem itself
+        if not mention and _negative_wording_states_it(words, positions, s, e, lo, hi, literal, family, code, cues):
+            return "present"
+        # "If they raise the price, we won't stay": the refusal is imagined with its condition
+        if not mention and _condition_governs(words, s, sent_start, sent_end, cues) is not None:
+            return "hypothetical"
         return "negated"
     if count == 0 and not mention and _echo_answered_no(words, s, starts, cues):
+        # "Rely on it alone? No.": a barrier named by its positive side is what the "no" states
+        if family == "barrier" and _stance_named(words, s, e, literal, cues):
+            return "present"
         return "negated"
     # hyp_candidates: positions whose word can be a hypothetical cue at all (a per-doc prefilter)
-    sent_start = starts[bisect.bisect_right(starts, s) - 1]
     for j in (range(lo, hi) if hyp_candidates is None else [c for c in hyp_candidates if lo <= c < hi]):
         if j in literal or not _is_hypothetical(words, j, lo, cues, sent_start):
             continue
@@ -438,12 +716,29 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
             cues.hypothetical_prefixes)
         if mention and (j >= s or is_modal and _modal_kind(words, j, cues) != "perfect"):
             continue  # "IT could have vetoed it" names a party that took part; "if we had a CISO" does not
+        # "Angst, dass ..., wenn wir mitten im Jahr umstellen": the worry is real, its object imagined
+        if not mention and _worried_before(words, j, sent_start, cues):
+            continue
+        # "It caught one in the trial week that I think we'd have waved through": the modal is in a
+        # clause of its own behind a reporting verb or complementizer
+        if j >= e and any(words[c] in cues.complementizers or words[c] in cues.reporting
+                          and not _discourse_marker(words, c) for c in range(e, j)):
+            continue
+        # "Refreshing would have been cheaper", "ein Ingenieurbüro hätte uns das gemacht": an option
+        # whose outcome is weighed (it is the subject of the modal) was on the table
+        if (family == "alternative" and is_modal and j >= e
+                and not any(words[c] in cues.conditions for c in range(sent_start, sent_end))):
+            continue
+        return "hypothetical"
+    governed = _condition_governs(words, s, sent_start, sent_end, cues)
+    if governed is not None and not (not mention and _worried_before(words, governed, sent_start, cues)):
         return "hypothetical"
     return "present"
 
 
-def _cue_reaches(words: list[str], j: int, s: int, sent_start: int, sent_end: int) -> bool:
-    """Whether the negation cue at j scopes over a match starting at s, by the words around the cue."""
+def _cue_reaches(words: list[str], j: int, s: int, e: int, sent_start: int, sent_end: int,
+                 cues: _Cues | None = None) -> bool:
+    """Whether the negation cue at j scopes over a match words[s:e], by the words around the cue."""
     w = words[j]
     if w in _PREP_NEGATORS:
         if j > s:
@@ -451,11 +746,304 @@ def _cue_reaches(words: list[str], j: int, s: int, sent_start: int, sent_end: in
         # "Without the client pressure I'd still be ...": a counterfactual, so the thing was there
         if any(words[k] in _COUNTERFACTUAL_MODALS for k in range(sent_start, sent_end)):
             return False
-    # "we didn't want to be stuck with": the aversion itself is what is said
-    if any(words[k] in _VOLITION for k in range(j + 1, min(j + 3, s))) or j < s and j > sent_start and (
-            words[j - 1] in _VOLITION):  # "de ville inte släppa den", "wollte nicht"
+    # "we didn't want to be stuck with", "I didn't fancy being the guinea pig": the aversion itself
+    # is what is said
+    if any(words[k] in _VOLITION for k in range(j + 1, min(j + 3, s))) or j < s and any(
+            words[k] in _VOLITION for k in range(max(sent_start, j - 2), j)):  # "ville vi inte", "wollten wir nicht"
         return False
-    return not (j < s and any(words[k] in _WH_SUBORDINATORS for k in range(j + 1, s)))
+    wh = next((k for k in range(j + 1, s) if words[k] in _WH_SUBORDINATORS), None) if j < s else None
+    if wh is not None and not any(words[k] in _MATTERING for k in range(j + 1, wh)):
+        return False
+    # "What we hadn't budgeted for was the consultancy": the negation stays in the what-clause
+    if j < s and any(words[k] in _COPULAS for k in range(j + 1, s)) and any(
+            words[k] in ("what", "vad") for k in range(max(sent_start, j - 4), j)):
+        return False
+    if cues is not None and j >= e:
+        # "the chimney sweep said it wouldn't pass", "sparar så mycket tid att priset inte spelar
+        # någon roll": behind a reporting verb or a complementizer the negation is another clause's
+        if any(words[k] in cues.complementizers or words[k] in cues.reporting and not _discourse_marker(words, k)
+               for k in range(e, j)):
+            return False
+        # "egna servrar som ingen orkade ta hand om", "a clause that they never use": a relative
+        # clause with a subject of its own says something about the thing, it does not deny it
+        if any(words[k] in cues.relatives and (words[k + 1] in cues.subjects or words[k + 1] in cues.partitive)
+               for k in range(e, j)):
+            return False
+    return True
+
+
+_DISCOURSE_BEFORE_SAYING = frozenset({"ehrlich", "offen", "grob", "kurz", "gelinde", "kort"})
+
+
+def _discourse_marker(words: list[str], k: int) -> bool:
+    """ "ehrlich gesagt", "offen gesagt": a saying verb that only frames the speaker's own remark."""
+    return k > 0 and words[k - 1] in _DISCOURSE_BEFORE_SAYING
+
+
+def _fronted_time_phrase(words: list[str], s: int, lo: int, cues: _Cues) -> int | None:
+    """Start of a clause-initial time phrase holding the match ("After the outage", "Nach dem Vorfall").
+
+    A fronted time adverbial is presupposed: "Nach dem Vorfall war Geld nicht das Thema" says
+    the incident happened; the negation is about the rest of the clause.
+    """
+    for p in range(max(lo, s - 3), s + 1):  # the phrase may be the match itself ("Nach zwei Wochen")
+        if words[p] in cues.temporal_preps:
+            return p if p == lo else None
+    return None
+
+
+def _phrase_at(words: list[str], i: int, phrases) -> int:
+    """Length of the first of ``phrases`` (word tuples) found at words[i:], else 0."""
+    for ph in phrases:
+        if tuple(words[i:i + len(ph)]) == ph:
+            return len(ph)
+    return 0
+
+
+def _waved_away(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
+                family: str | None) -> bool:
+    """A topic named first and then waved away, or a motive held only "on paper".
+
+    "Innovation, naja, das steht in jeder Präsentation", "Sustainability? On paper, yes": the
+    topic (often the interviewer's word, echoed) opens the sentence, a comma or question mark
+    closes it, and an interjection of reservation ("naja", "nja") or an in-name-only phrase ("on
+    paper", "in theory") follows. A motive in a sentence opening with such a phrase ("On paper,
+    it's in every strategy document") is likewise not one the buyer held.
+    """
+    if family == "motive" and s > sent_start and _phrase_at(words, sent_start, cues.nominal):
+        return True
+    if s - sent_start > 3:
+        return False
+    j = e
+    while j < min(e + 2, sent_end) and words[j] not in (",", "?"):
+        j += 1
+    if j >= len(words) or words[j] not in (",", "?"):
+        return False
+    n = _phrase_at(words, j + 1, cues.nominal)
+    if n:
+        return True
+    n = _phrase_at(words, j + 1, cues.dismissals)
+    # "Naja, schon": a hedged yes
+    return bool(n) and not any(w in cues.affirmations for w in words[j + 1 + n:j + 4 + n])
+
+
+def _topic_turned_down(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
+                       family: str | None = None) -> bool:
+    """A sentence-opening topic, then a comma and a refusal: "Going back to doing it by hand, no
+    chance", "The price, not so much", "AI-matchning och sånt, det brydde vi oss inte ett dugg om",
+    "Dass uns das zu teuer geworden wär, nein, das war's nicht".
+
+    The topic is the stretch before the sentence's first comma (at most 14 words, no other
+    punctuation); the refusal is a short negative reply ("no," / "nej." / "no chance" / "inte
+    direkt") or a resumptive pronoun ("that", "det", "das") whose clause holds an odd number of
+    negations. "We switched, no regrets" is no reply: "no" must stand alone or in a set phrase.
+    """
+    c = next((k for k in range(e, min(sent_end, sent_start + 15)) if words[k] in _SENT_PUNCT), None)
+    if c is None or words[c] != "," or any(words[k] in _SENT_PUNCT for k in range(sent_start, s)):
+        return False
+    if any(words[k] in cues.relatives for k in range(sent_start, s)):
+        return False  # "AI-matchning som de tjatade om på demon, det ...": the demo in the relative clause was real
+    k = c + 1
+    if k < sent_end and words[k] in _ANSWER_NO and (k + 1 >= sent_end or words[k + 1] in _SENT_PUNCT):
+        return True
+    if _phrase_at(words, k, cues.replies):
+        return True
+    # a resumptive clause dismisses a criterion, barrier or option ("Die Migration, die war nicht so
+    # schlimm"); after a full clause ("Wir hatten zwei Stromausfälle, das darf nicht passieren") it
+    # is a comment, so the topic must not open with a subject pronoun
+    if k < sent_end and words[k] in cues.resumptive and family in ("motive", "barrier", "alternative") and not any(
+            words[m] in cues.subjects for m in range(sent_start, min(s, sent_start + 2))):
+        end = k + 1
+        while end < min(sent_end, k + 10) and words[end] not in _PUNCT_BOUNDARIES and words[end] not in cues.boundaries:
+            end += 1
+        negs = [m for m in range(k + 1, end) if _is_negation(words, m, cues)
+                and not any(words[v] in _VOLITION for v in range(max(k, m - 2), m))]
+        return len(negs) % 2 == 1
+    return False
+
+
+_STRONG_PUNCT = frozenset({";", ":", "—", "–", "--", "(", ")"})
+
+
+def _strong_boundary(w: str, cues: _Cues) -> bool:
+    """A boundary that ends a conditional sentence's reach: "but", "because", a dash (not a comma)."""
+    return w in _STRONG_PUNCT or (w in cues.boundaries and w not in cues.then_words
+                                  and w not in cues.complementizers and w not in ("whether", "unless", "ob", "för"))
+
+
+def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int, cues: _Cues) -> int | None:
+    """Position of a condition earlier in the sentence whose antecedent or consequent holds the match.
+
+    "If Microsoft doubled the licence costs tomorrow, we'd ...", "Wenn die Fachgesellschaft das
+    aufnimmt, dann sieht das anders aus", "Om de höjer premien så byter jag", and Swedish
+    verb-first conditions "Håller de priset så stannar jag": both halves are imagined. Not a
+    condition: "even if" (a concession), a remark about speaking ("if I'm honest", "om jag ska
+    vara ärlig", "wenn ich ehrlich bin"), or one cut off by "but"/"because"/a dash.
+    """
+    turns = 0  # clause openings passed on the way back: "if X, we'd Y, Z" reaches X and Y, not Z
+    for c in range(s - 1, sent_start - 1, -1):
+        w = words[c]
+        if _strong_boundary(w, cues):
+            return None
+        if w in cues.then_words or w == "," and words[c + 1] in cues.subjects or (
+                c > sent_start and _inverted_main_clause(words, c, sent_start, cues)) or (
+                cues.inverts and w in cues.inverted_conditional and words[c + 1] in cues.pronouns and c > sent_start):
+            turns += 1
+            if turns > 1:
+                return None
+        if w in cues.conditions:
+            if w in cues.hypothetical_clause_initial and not (
+                    c == sent_start or words[c - 1] in _PUNCT_BOUNDARIES or words[c - 1] in cues.coordinators
+                    or words[c - 1] in ("men", "eller")):
+                continue  # "om" = "about" inside a clause
+            if _not_a_condition(words, c, sent_start, sent_end, cues):
+                return None
+            return c
+        if _verb_first_condition(words, c, sent_start, sent_end, cues):
+            return c
+    return None
+
+
+def _not_a_condition(words: list[str], c: int, sent_start: int, sent_end: int, cues: _Cues) -> bool:
+    """An "if"-word at c that imagines nothing.
+
+    "even if" / "även om" / "auch wenn" concede; "asking if the tills were down" is "whether"; a
+    generic subject states a rule ("if you put everything with one hyperscaler, you can't get out",
+    "wenn du einmal ...", "om man ..."), and so does an English zero conditional
+    (:func:`_zero_conditional`); "if I'm honest" / "om jag ska vara ärlig" is about the talk itself.
+    """
+    if c > sent_start and words[c - 1] in cues.concessive:
+        return True
+    if any(words[k] in _WHETHER_VERBS for k in range(max(sent_start, c - 2), c)):
+        return True
+    if c + 1 < sent_end and words[c + 1] in cues.generic_subjects:
+        return True
+    return _zero_conditional(words, c, sent_start, cues) or _speech_condition(words, c, sent_end, cues)
+
+
+_PAST_FORMS = frozenset({"was", "were", "had", "did", "'d", "could", "would", "might", "should", "went", "came", "got",
+                         "took", "made", "gave", "said", "knew", "thought", "found", "became", "left", "kept",
+                         "brought", "bought", "paid", "sent", "lost", "ever"})
+
+
+def _zero_conditional(words: list[str], i: int, sent_start: int, cues: _Cues) -> bool:
+    """English "if" + present tense with a consequent free of modals: a general rule, not an imagined event.
+
+    "If it goes wrong it's her registration on the line", "If it saves me one blanket spray,
+    that's two grand back", "if he wins the lottery we're back to square one": the speaker states
+    how things are. A past or modal condition ("If they doubled it", "if we ever"), a modal or a
+    hedge in the sentence ("I'd switch", "maybe", "definitely") or a bare if-clause answering a
+    question ("And if the professional body said it's fine.") stays hypothetical. Swedish and
+    German use the present for the future, so this is English only (``cues.future``).
+    """
+    if not cues.future:
+        return False
+    end = i + 1
+    while end < len(words) and words[end] not in (".", "?", "!"):
+        end += 1
+    if end < len(words) and words[end] == "?":
+        return False
+    comma = next((k for k in range(i + 1, end) if words[k] in (",", "—", "–")), None)
+    bare = (i == sent_start or words[i - 1] in ("and", "or", "only", "but", "even")) and comma is None
+    if bare:
+        return False
+    ante_end = comma if comma is not None else end
+    if any(words[k] in _PAST_FORMS or len(words[k]) > 4 and words[k].endswith("ed") for k in range(i + 1, ante_end)):
+        return False
+    return not any(words[k] in cues.future or words[k] in cues.modal or words[k] in _HEDGES
+                   for k in range(sent_start, end))
+
+
+_HEDGES = frozenset({"maybe", "perhaps", "probably", "possibly", "definitely", "certainly", "hopefully"})
+
+
+def _speech_condition(words: list[str], c: int, sent_end: int, cues: _Cues) -> bool:
+    """ "if I'm honest", "if you ask me", "om jag minns rätt": a short condition about the talk itself."""
+    j = c + 1
+    while j < sent_end and words[j] not in _PUNCT_BOUNDARIES and words[j] not in cues.boundaries:
+        j += 1
+    return j - c <= 6 and any(words[k] in cues.speech_conditions for k in range(c + 1, j))
+
+
+_NOT_VERBS = frozenset({"ja", "jo", "nej", "nä", "och", "men", "så", "då", "sen", "sedan", "nu", "här", "där",
+                        "alltså", "kanske", "nog", "ju", "bara", "också", "inte", "att", "om", "för", "som", "när",
+                        "eftersom", "medan", "tyvärr", "faktiskt", "egentligen", "ärligt", "visst"})
+
+
+def _verb_first_condition(words: list[str], c: int, sent_start: int, sent_end: int, cues: _Cues) -> bool:
+    """Swedish "Håller de priset så stannar jag": a clause opening verb-first and answered by "så"."""
+    if "så" not in cues.then_words or words[sent_end - 1] == "?" or c + 2 >= sent_end:
+        return False
+    if not (c == sent_start or words[c - 1] in (",", "men", "och")):
+        return False
+    if words[c] in _NOT_VERBS or words[c] in cues.subjects or words[c + 1] not in cues.pronouns:
+        return False
+    return any(words[k] == "så" for k in range(c + 2, sent_end - 1))
+
+
+_WHAT_HAPPENS = frozenset({"happens", "happened", "happen", "händer", "hände", "passiert", "passieren"})
+_WHAT = frozenset({"what", "vad", "was"})
+
+
+def _worried_before(words: list[str], j: int, sent_start: int, cues: _Cues) -> bool:
+    """A worry earlier in the sentence governs the cue at j ("afraid that ... if we switch", "couldn't
+    tell me what happens to the warranty if they go under")."""
+    for k in range(j - 1, sent_start - 1, -1):
+        if _strong_boundary(words[k], cues) and words[k] not in cues.complementizers:
+            return False
+        if cues.worry and words[k].startswith(cues.worry):
+            return True
+        if words[k] in _WHAT_HAPPENS and k > sent_start and words[k - 1] in _WHAT:
+            return True
+    return False
+
+
+def _stance_named(words: list[str], s: int, e: int, literal: frozenset[int], cues: _Cues) -> bool:
+    """The match names the positive side of a barrier ("rely on it", "trust", "lita på")."""
+    return bool(cues.stance) and any(words[k].startswith(cues.stance) for k in range(s, e) if k in literal)
+
+
+_LACK_CODES = frozenset({"lack_resources", "price"})  # barriers that are a lack: "no budget", "keine Zeit"
+_STATE_FAMILIES = frozenset({"barrier", "trigger", "motive"})
+
+
+def _negative_wording_states_it(words: list[str], positions: list[int], s: int, e: int, lo: int, hi: int,
+                                literal: frozenset[int], family: str | None, code: str | None,
+                                cues: _Cues) -> bool:
+    """Negative wording that states the code rather than denying it (see the module docstring).
+
+    - a negated ability ("we couldn't keep up", "de kunde inte prata med vårt ekonomisystem",
+      "he can't run another tool") states a strain, a barrier or, for a rejected option, the
+      criterion it failed; not a negated perception or assertion ("couldn't see a problem");
+    - a lack: "we didn't have the budget/capacity", "Det fanns inte i budgeten";
+    - a barrier named by its positive side: "we didn't trust it", "we couldn't rely on it".
+    Never when the negation is about an issue ("we had no problem with the price").
+    """
+    if family not in _STATE_FAMILIES or not positions:
+        return False
+    j = positions[-1]
+    a, b = min(j, s), max(j + 1, e)
+    if any(words[k] in cues.issue_words for k in range(a, min(hi, b + 2)) if k not in literal):
+        return False
+    near = range(max(lo, j - 2), min(hi, j + 3))
+    ability = [k for k in near if words[k] in cues.ability]
+    if cues is CUES.get("de") and not ability:
+        ability = [k for k in range(lo, hi) if words[k] in cues.ability]  # verb-final: "nicht mehr schaffen konnten"
+    if ability and not any(words[k] in cues.perception for k in range(min(ability[0], j), min(hi, max(ability[-1], j) + 3))):
+        return True
+    if code in _LACK_CODES and j < s and any(words[k] in cues.possession for k in range(max(lo, j - 2), min(s, j + 2))):
+        return True
+    if family != "barrier":
+        return False
+    if _stance_named(words, s, e, literal, cues):
+        return True
+    # "nobody was sure Shopify could handle it", "der Aufwand lohnt sich nicht": a doubt is the barrier
+    if any(words[k] in cues.certainty for k in range(max(lo, j - 2), min(hi, j + 3))):
+        return True
+    # "Der Betriebsrat hat gesagt: keine Leistungskontrolle": a demand that states the objection
+    if j > 0 and (words[j - 1] == ":" or words[j - 1] in cues.reporting) and words[j] in cues.partitive | {"no"}:
+        return True
+    return False
 
 
 def _contrast_follows(words: list[str], e: int, starts: list[int], cues: _Cues) -> bool:
