@@ -21,7 +21,7 @@ cue is in the clause, else ``present``. Refinements (codebook 1.2.0, measured on
   modal after a reporting or question word ("said that it would", "trodde att det skulle")
   is the future in the past; "even if" / "även om" / "auch wenn" concede, they do not condition.
 
-Refinements of the 1.3.0 polarity pass (measured on the gold and training sets; every rule is
+Refinements of the polarity pass in codebook 1.4.0 (measured on the gold and training sets; every rule is
 stated by meaning and tested on invented en/sv/de sentences in tests/test_polarity.py):
 
 - clauses: "and we ..." / "och sen ..." / "und dann ..." opens a clause of its own; a negation
@@ -105,7 +105,7 @@ class _Cues:
     object_pronouns: frozenset[str] = frozenset()
     # "not X but Y" for options: X was weighed and turned down, i.e. on the table
     contrast: frozenset[str] = frozenset()
-    # --- clause structure (codebook 1.3.0 polarity pass)
+    # --- clause structure (codebook 1.4.0 polarity pass)
     subjects: frozenset[str] = frozenset()  # subject pronouns: "and we ...", "that they ..." open a clause
     coordinators: frozenset[str] = frozenset()  # "and"/"och"/"und": a clause boundary before a new subject
     then_words: frozenset[str] = frozenset()  # "and then", "och sen", "und dann"; "så"/"dann" after a condition
