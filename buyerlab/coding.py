@@ -6,13 +6,15 @@ buying roles in :mod:`buyerlab.polarity`; this module runs them over turns and s
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
 import sys
 import warnings
+from contextlib import contextmanager
 from importlib import metadata
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 import pandas as pd
 from spacy.language import Language
@@ -79,18 +81,23 @@ def rules_for(codebook: Codebook, lang: str, model: str | None = None,
 def _code_texts(texts: list[str], codebook: Codebook, lang: str, model: str | None,
                 fingerprint: str | None = None) -> list[list[tuple]]:
     nlp, rules = rules_for(codebook, lang, model, fingerprint)
+    if rules.forms_suffice(nlp):
+        # The default pipeline's sentence starts and lemmas follow from the word forms, which the
+        # rules cache: tokenising is enough (make_doc keeps nlp.pipe's max_length check).
+        return [rules.find_in_tokens(nlp.make_doc(text)) for text in texts]
     return [rules.find(doc) for doc in nlp.pipe(texts, batch_size=BATCH_SIZE)]
 
 
 _WORKER: dict = {}
 
 
-def _worker_init(codebook: Codebook, lang: str, model: str | None, fingerprint: str) -> None:
-    _WORKER.update(codebook=codebook, lang=lang, model=model, fingerprint=fingerprint)
+def _worker_init(codebook: Codebook, models: dict, fingerprint: str) -> None:
+    _WORKER.update(codebook=codebook, models=models, fingerprint=fingerprint)
 
 
-def _worker_code(texts: list[str]) -> list[list[tuple]]:
-    return _code_texts(texts, _WORKER["codebook"], _WORKER["lang"], _WORKER["model"], _WORKER["fingerprint"])
+def _worker_code(chunk: tuple[str, list[str]]) -> list[list[tuple]]:
+    lang, texts = chunk
+    return _code_texts(texts, _WORKER["codebook"], lang, _WORKER["models"].get(lang), _WORKER["fingerprint"])
 
 
 def _mp_context():
@@ -100,28 +107,54 @@ def _mp_context():
     return multiprocessing.get_context("spawn")
 
 
-def _code_language(texts: list[str], codebook: Codebook, lang: str, model: str | None, n_process: int,
-                   bar, fp: str | None = None) -> list[list[tuple]]:
-    fp = fp or codebook.fingerprint()
-    if n_process > 1 and len(texts) > PARALLEL_MIN_TURNS:
-        # Workers return only the small result tuples: shipping Docs back (nlp.pipe(n_process=...))
-        # costs more than the coding itself.
-        rules_for(codebook, lang, model, fp)  # compile once before forking
-        chunks = [texts[i:i + CHUNK_TURNS] for i in range(0, len(texts), CHUNK_TURNS)]
-        results: list[list[tuple]] = []
-        with _mp_context().Pool(n_process, initializer=_worker_init, initargs=(codebook, lang, model, fp)) as pool:
-            for part in pool.imap(_worker_code, chunks):
-                results.extend(part)
-                if bar is not None:
-                    bar.update(len(part))
-        return results
-    results = []
-    for i in range(0, len(texts), CHUNK_TURNS):
-        part = _code_texts(texts[i:i + CHUNK_TURNS], codebook, lang, model, fp)
-        results.extend(part)
+def _code_languages(groups: list[tuple[str, list[str]]], codebook: Codebook, models: dict, n_process: int,
+                    bar, fp: str) -> list[list[list[tuple]]]:
+    """Coded spans per text of each (language, texts) group, in order; one pool for all languages."""
+    chunks = [(lang, texts[i:i + CHUNK_TURNS]) for lang, texts in groups for i in range(0, len(texts), CHUNK_TURNS)]
+    group_of = [g for g, (_, texts) in enumerate(groups) for _ in range(0, len(texts), CHUNK_TURNS)]
+    out: list[list[list[tuple]]] = [[] for _ in groups]
+    # A pool pays off with more than one chunk to share and enough turns to cover its start-up.
+    parallel = n_process > 1 and len(group_of) > 1 and sum(len(texts) for _, texts in groups) > PARALLEL_MIN_TURNS
+    if parallel:
+        for lang, _ in groups:
+            rules_for(codebook, lang, models.get(lang), fp)  # compile once before forking
+    with _frozen_heap():
+        if parallel:
+            # Workers return only the small result tuples: shipping Docs back (nlp.pipe(n_process=...))
+            # costs more than the coding itself. One pool for every language: it starts once, and
+            # chunks of the next language keep both workers busy while one finishes the last.
+            with _mp_context().Pool(n_process, initializer=_worker_init, initargs=(codebook, models, fp)) as pool:
+                _gather(out, group_of, pool.imap(_worker_code, chunks), bar)
+        else:
+            _gather(out, group_of,
+                    (_code_texts(texts, codebook, lang, models.get(lang), fp) for lang, texts in chunks), bar)
+    return out
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Leave the objects that exist now (pipelines, caches) out of garbage collection while coding.
+
+    Coding allocates many short-lived containers, and every full collection would walk the
+    caches as well (4-5% of coding time, measured); forked workers inherit the frozen state,
+    so their collections do not touch (and copy) the parent's pages either.
+    """
+    if gc.get_freeze_count():  # the caller froze objects itself: leave its state alone
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _gather(out: list[list[list[tuple]]], group_of: list[int], parts: Iterable[list[list[tuple]]], bar) -> None:
+    """Append each chunk's results (in chunk order) to its group's list."""
+    for g, part in zip(group_of, parts):
+        out[g].extend(part)
         if bar is not None:
             bar.update(len(part))
-    return results
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
@@ -152,6 +185,7 @@ def code_turns(turns: pd.DataFrame, languages: Mapping[str, str], codebook: Code
 
         bar = tqdm(total=len(resp), unit="turn", desc="coding")
     rows: list[tuple] = []
+    groups: list[tuple[str, pd.DataFrame, list[str]]] = []  # (language, its turns, their texts)
     fingerprint = codebook.fingerprint()
     try:
         for lang in pd.unique(lang_of):
@@ -164,9 +198,11 @@ def code_turns(turns: pd.DataFrame, languages: Mapping[str, str], codebook: Code
                 if bar is not None:
                     bar.update(len(group))
                 continue
-            texts = ["" if pd.isna(t) else str(t) for t in group["text"]]
-            found = _code_language(texts, codebook, lang, models.get(lang), n_process, bar, fingerprint)
-            for iid, tix, text, spans in zip(group["interview_id"], group["turn_index"], texts, found):
+            groups.append((lang, group, ["" if pd.isna(t) else str(t) for t in group["text"]]))
+        found = _code_languages([(lang, texts) for lang, _, texts in groups], codebook, models, n_process, bar,
+                                fingerprint)
+        for (_, group, texts), spans_of in zip(groups, found):
+            for iid, tix, text, spans in zip(group["interview_id"], group["turn_index"], texts, spans_of):
                 for code, family, cs, ce, pol, conf, role in spans:
                     rows.append((iid, int(tix), code, family, cs, ce, text[cs:ce], pol, conf, role))
     finally:

@@ -27,6 +27,7 @@ Confidence of a rule match (the highest over the matches merged into a row):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
 from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, ORTH, SENT_START
 from spacy.language import Language
@@ -35,7 +36,7 @@ from spacy.tokens import Doc
 
 from buyerlab.codebook import GAP_MAX, Codebook, PatternToken, parse_pattern
 from buyerlab.errors import CodebookError
-from buyerlab.nlp import BuyerlabLemmatizer, lemmatizer_of
+from buyerlab.nlp import BuyerlabLemmatizer, BuyerlabSentencizer, lemmatizer_of
 from buyerlab.polarity import INITIATOR_CODES, CUES, nearest_role, polarity_of
 
 LEMMATISE_PATTERNS = False  # match pattern words as written (see module docstring)
@@ -112,52 +113,21 @@ def _safe_lemma(word: str, lemma, stop_words: frozenset[str] = frozenset()) -> s
     return lem
 
 
-class _WordCache(dict):
-    """string hash -> its string (cheaper than a Token object per word)."""
+class _Lazy(dict):
+    """A dict that computes ``fn(key)`` on the first lookup of a key and keeps it."""
 
-    def __init__(self, strings):
+    def __init__(self, fn: Callable):
         super().__init__()
-        self.strings = strings
+        self.fn = fn
 
-    def __missing__(self, key: int) -> str:
-        value = self.strings[key] if key else ""
-        self[key] = value
+    def __missing__(self, key):
+        value = self[key] = self.fn(key)
         return value
 
 
-class _FormIdCache(dict):
-    """lower hash -> ids of the form and of its lemma, for pipelines whose lemma depends on the form only."""
-
-    def __init__(self, rules: "Rules", lemmatizer: BuyerlabLemmatizer):
-        super().__init__()
-        self.rules = rules
-        self.lemmatizer = lemmatizer
-        self.anchored: dict[int, frozenset[int]] = {}  # lower hash -> the ids that anchor some phrase
-
-    def __missing__(self, key: int):
-        value = None
-        if key:
-            form = self.rules.strings[key]
-            a = self.rules.ids_for(form)
-            b = self.rules.ids_for(self.lemmatizer.lemma(form))
-            value = a | b if a is not None and b is not None else a or b
-            if value is not None:
-                self.anchored[key] = value & self.rules._anchor_ids
-        self[key] = value
-        return value
-
-
-class _IdCache(dict):
-    """string hash -> frozenset of pattern-token ids (None when none); filled on first sight."""
-
-    def __init__(self, rules: "Rules"):
-        super().__init__()
-        self.rules = rules
-
-    def __missing__(self, key: int):
-        value = self.rules.ids_for(self.rules.strings[key]) if key else None
-        self[key] = value
-        return value
+# A phrase as the scan reads it: (required ids, target, tokens, confidence, text, literal tokens
+# before the anchor, gaps before the anchor, whether it has no gap, identity for deduplication)
+_Entry = tuple
 
 
 class Rules:
@@ -207,7 +177,15 @@ class Rules:
                 a = _anchor(parsed, self._stop_words)
                 gaps_before = sum(1 for t in ids[:a] if t == _GAP)
                 self.anchors.setdefault(ids[a], []).append((phrase, a - gaps_before, gaps_before))
+        # The same, flattened into tuples for the scan (no attribute lookups in the inner loop).
+        self._entries: dict[int, list[_Entry]] = {
+            pid: [(ph.required, ph.target, ph.tokens, ph.confidence, ph.text, lit, gaps, _GAP not in ph.tokens,
+                   id(ph)) for ph, lit, gaps in entries] for pid, entries in self.anchors.items()}
+        self._is_code = [kind == "code" for kind, _ in self.targets]
         self._gate: set[int] | None = None  # hashes one of which a doc must hold for the Matcher to run
+        # Expert patterns that are one literal word ([{ORTH: IT}]) are looked up per form instead:
+        # spaCy's Matcher makes a Python Token of every token of the doc.
+        self._word_experts: dict[str, dict[int, list[int]]] | None = None
         if expert:
             self.matcher = Matcher(nlp.vocab)
             self._expert_targets: dict[int, int] = {}
@@ -223,15 +201,62 @@ class Rules:
                 words = _gate_words(p)
                 gate = None if gate is None or words is None else gate | {self.strings.add(w) for w in words}
             self._gate = gate
-        self.ids = _IdCache(self)
-        self._words = _WordCache(self.strings)
-        own = next((pipe for _, pipe in nlp.pipeline if isinstance(pipe, BuyerlabLemmatizer) and pipe.overwrite), None)
-        self._form_ids = _FormIdCache(self, own) if own is not None else None
+            self._word_experts = _word_experts(expert, self.strings)
         self._anchor_ids = frozenset(self.anchors)
+        self._init_form_tables(nlp)
         cues = CUES.get(lang)
         self._hyp_vocab = (cues.hypothetical | cues.hypothetical_before_have | cues.hypothetical_clause_initial
                            | cues.inverted_conditional) if cues else frozenset()
         self._hyp_prefixes = cues.hypothetical_prefixes if cues else ()
+
+    def _init_form_tables(self, nlp: Language) -> None:
+        """Per-form caches (dicts filled on first sight): what the scan needs of a token, once per form."""
+        strings, vocab = self.strings, nlp.vocab
+        self.ids = _Lazy(lambda h: self.ids_for(strings[h]) if h else None)  # hash -> ids (or None)
+        self._words = _Lazy(lambda h: strings[h] if h else "")  # LOWER hash -> lower-cased word
+        self._lemmatizer = next((pipe for _, pipe in nlp.pipeline
+                                 if isinstance(pipe, BuyerlabLemmatizer) and pipe.overwrite), None)
+        self._sentencizer = next((pipe for _, pipe in nlp.pipeline if isinstance(pipe, BuyerlabSentencizer)), None)
+        self._by_orth: _Lazy | None = None
+        if self._lemmatizer is None:
+            return
+        # Our lemmatizer makes the lemma a function of the lower-cased form, so all a token
+        # contributes follows from its ORTH: one array per doc, one dict lookup per token.
+        by_lower = _Lazy(self._form_entry)  # LOWER hash -> (ids, anchor ids) or None
+        self._by_orth = _Lazy(lambda o: by_lower[vocab[o].lower])
+        self._orth_words = _Lazy(lambda o: self._words[vocab[o].lower])
+        self._punct = _Lazy(lambda o: vocab[o].is_punct)
+        if self._word_experts is not None:
+            by_attr = self._word_experts
+
+            def experts(o: int) -> tuple[int, ...]:
+                found = by_attr["ORTH"].get(o, []) + by_attr["LOWER"].get(vocab[o].lower, [])
+                return tuple(dict.fromkeys(found))  # the Matcher reports a (key, start, end) once
+
+            self._experts_of = _Lazy(experts)
+        gate = self._gate
+        if gate is not None:
+            def gated(o: int) -> bool:
+                low = vocab[o].lower
+                return o in gate or low in gate or self._lemmatizer.lemma_hash(low) in gate
+
+            self._gated = _Lazy(gated)
+
+    def _form_entry(self, lower: int) -> tuple[frozenset[int], frozenset[int]] | None:
+        """(ids of the form and of its lemma, those that anchor a phrase) for a LOWER hash; None if no ids."""
+        if not lower:
+            return None
+        form = self.strings[lower]
+        a = self.ids_for(form)
+        b = self.ids_for(self._lemmatizer.lemma(form))
+        value = a | b if a is not None and b is not None else a or b
+        return None if value is None else (value, value & self._anchor_ids)
+
+    def forms_suffice(self, nlp: Language) -> bool:
+        """Whether ``nlp`` is just our sentencizer and lemmatizer, so :meth:`find_in_tokens` may skip them."""
+        pipes = [pipe for _, pipe in nlp.pipeline]
+        return (self._by_orth is not None and self._sentencizer is not None and len(pipes) == 2
+                and self._sentencizer in pipes and self._lemmatizer in pipes)
 
     def _token_id(self, tok: PatternToken, lemma) -> int:
         key = (tok.kind, tok.values)
@@ -272,42 +297,41 @@ class Rules:
 
     # ----------------------------------------------------------------- matching
 
-    def _token_sets(self, doc: Doc) -> tuple[dict[int, frozenset[int]], list[int]]:
-        """Pattern-token ids per token position that has any, and the LOWER hashes."""
-        if self._form_ids is not None:
-            # Our lemmatizer makes the lemma a function of the lower-cased form: one lookup per token.
-            lows = doc.to_array(LOWER).tolist()
-            form_ids = self._form_ids
-            hits = {}
-            for i, h in enumerate(lows):
-                x = form_ids[h]
+    def _token_view(self, doc: Doc) -> tuple[dict[int, frozenset[int]], list[tuple[int, frozenset[int]]],
+                                             list[int], Mapping[int, str]]:
+        """(pattern-token ids per position that has any, (position, anchor ids) where some phrase is
+        anchored, a hash per token, hash -> lower-cased word)."""
+        if self._by_orth is not None:
+            keys = doc.to_array(ORTH).tolist()
+            table = self._by_orth
+            hits: dict[int, frozenset[int]] = {}
+            at = []
+            for i, k in enumerate(keys):
+                x = table[k]
                 if x is not None:
-                    hits[i] = x
-            return hits, lows
+                    hits[i] = x[0]
+                    if x[1]:
+                        at.append((i, x[1]))
+            return hits, at, keys, self._orth_words
         # A trained pipeline's lemmas depend on context: look up the form and the lemma.
         arr = doc.to_array([LOWER, LEMMA])
         ids = self.ids
         lows = arr[:, 0].tolist()
         low = [ids[h] for h in lows]
         lem = [ids[h] for h in arr[:, 1].tolist()]
-        hits: dict[int, frozenset[int]] = {}
+        hits = {}
         for i, (a, b) in enumerate(zip(low, lem)):
             if a is not None or b is not None:
                 hits[i] = a | b if a is not None and b is not None else a or b
-        return hits, lows
-
-    def _anchor_positions(self, doc_hits: dict[int, frozenset[int]], lows: list[int]) -> list[tuple[int, frozenset]]:
-        """(position, anchor ids there) for the positions where some phrase's anchor word occurs."""
-        if self._form_ids is not None:
-            anchored = self._form_ids.anchored
-            out = []
-            for i in doc_hits:
-                a = anchored.get(lows[i])
-                if a:
-                    out.append((i, a))
-            return out
         anchor_ids = self._anchor_ids
-        return [(i, ids & anchor_ids) for i, ids in doc_hits.items() if not ids.isdisjoint(anchor_ids)]
+        at = [(i, s & anchor_ids) for i, s in hits.items() if not s.isdisjoint(anchor_ids)]
+        return hits, at, lows, self._words
+
+    def _starts(self, doc: Doc, keys: list[int], from_forms: bool) -> list[int]:
+        """Sentence starts: derived from the ORTH hashes ``keys`` (our sentencizer's rule), or the doc's own."""
+        if from_forms:
+            return self._sentencizer.starts(keys, self._punct.__getitem__)
+        return _sentence_starts(doc)
 
     def _extend(self, tokens: tuple[int, ...], k: int, pos: int, hits, limit: int) -> tuple[int, tuple] | None:
         """(end, positions skipped by gaps) of tokens[k:] matched from ``pos``, or None."""
@@ -329,43 +353,84 @@ class Rules:
             pos += 1
         return pos, ()
 
-    def matches(self, doc: Doc, _sets=None) -> list[tuple[int, int, int, float, tuple, str]]:
-        """Every raw match: (target, start, end, confidence, gap positions, pattern) in token indices."""
-        n = len(doc)
-        if not n:
-            return []
-        hits, lows = _sets if _sets is not None else self._token_sets(doc)
-        raw = []
-        if hits:
-            starts = _sentence_starts(doc)
-            anchors, extend = self.anchors, self._extend
-            seen: set[tuple[int, int, int]] = set()
-            present = set().union(*hits.values())
-            k = 0
-            for i, here in self._anchor_positions(hits, lows):
-                while k < len(starts) and starts[k] <= i:
+    def _phrase_matches(self, hits: dict[int, frozenset[int]], at: list[tuple[int, frozenset[int]]],
+                        starts: list[int], n: int) -> list[tuple]:
+        """Raw matches of the string patterns, from each position where a phrase is anchored."""
+        raw: list[tuple] = []
+        if not at:
+            return raw
+        entries, extend = self._entries, self._extend
+        seen: set[tuple[int, int, int]] = set()
+        # Most phrases tried need a word the doc lacks: one subset test rules them out.
+        present = set().union(*hits.values())
+        n_starts = len(starts)
+        k, sent_start, limit = 1, 0, starts[1] if n_starts > 1 else n  # the sentence of position i
+        for i, here in at:
+            if i >= limit:
+                while k < n_starts and starts[k] <= i:
                     k += 1
-                sent_start = starts[k - 1] if k else 0
-                limit = starts[k] if k < len(starts) else n
-                for pid in here:
-                    for ph, lit_before, gaps_before in anchors[pid]:
-                        if not ph.required <= present:
+                sent_start, limit = starts[k - 1], starts[k] if k < n_starts else n
+            for pid in here:
+                for entry in entries[pid]:
+                    if not entry[0] <= present:
+                        continue
+                    _, target, tokens, conf, text, lit_before, gaps_before, gapless, key = entry
+                    if len(tokens) == 1:
+                        # A one-word phrase matches where its anchor is (pid is in hits[i]); no scan.
+                        raw.append((target, i, i + 1, conf, (), text))
+                    elif gapless:
+                        # Without gaps a phrase can start at one place only (and is found once).
+                        start = i - lit_before
+                        end = start + len(tokens)
+                        if start < sent_start or end > limit:
                             continue
-                        first = ph.tokens[0]
+                        for pos, t in enumerate(tokens, start):
+                            s = hits.get(pos)
+                            if s is None or t not in s:
+                                break
+                        else:
+                            raw.append((target, start, end, conf, (), text))
+                    else:
+                        first = tokens[0]
                         lo = max(sent_start, i - lit_before - GAP_MAX * gaps_before)
                         for start in range(i - lit_before, lo - 1, -1):
                             s0 = hits.get(start)
                             if s0 is None or first not in s0:
                                 continue
-                            found = extend(ph.tokens, 0, start, hits, limit)
-                            if found is not None and found[0] > i and (id(ph), start, found[0]) not in seen:
-                                seen.add((id(ph), start, found[0]))
-                                raw.append((ph.target, start, found[0], ph.confidence, found[1], ph.text))
-        if self.matcher is not None and (self._gate is None or not self._gate.isdisjoint(
-                doc.to_array([LOWER, LEMMA, ORTH]).ravel().tolist())):
-            for match_id, s, e in self.matcher(doc):
-                raw.append((self._expert_targets[match_id], s, e, CONF_EXPERT, (), "<expert>"))
+                            found = extend(tokens, 0, start, hits, limit)
+                            if found is not None and found[0] > i and (key, start, found[0]) not in seen:
+                                seen.add((key, start, found[0]))
+                                raw.append((target, start, found[0], conf, found[1], text))
         return raw
+
+    def _expert_matches(self, doc: Doc, keys: list[int], from_forms: bool) -> list[tuple]:
+        """Raw matches of the expert (spaCy Matcher) patterns, when the doc holds a gate word."""
+        if self.matcher is None:
+            return []
+        if self._word_experts is not None and self._by_orth is not None:
+            experts = self._experts_of
+            return [(target, i, i + 1, CONF_EXPERT, (), "<expert>") for i, k in enumerate(keys)
+                    for target in experts[k]]
+        if self._gate is not None:
+            if self._by_orth is not None:
+                gated = self._gated
+                if not any([gated[k] for k in set(keys)]):
+                    return []
+            elif self._gate.isdisjoint(doc.to_array([LOWER, LEMMA, ORTH]).ravel().tolist()):
+                return []
+        if from_forms:
+            # Expert patterns may read lemmas or sentence starts: annotate this doc as the pipeline would.
+            doc = self._lemmatizer(self._sentencizer(doc))
+        return [(self._expert_targets[match_id], s, e, CONF_EXPERT, (), "<expert>")
+                for match_id, s, e in self.matcher(doc)]
+
+    def matches(self, doc: Doc) -> list[tuple[int, int, int, float, tuple, str]]:
+        """Every raw match: (target, start, end, confidence, gap positions, pattern) in token indices."""
+        if not len(doc):
+            return []
+        hits, at, keys, _ = self._token_view(doc)
+        starts = _sentence_starts(doc) if at else []
+        return self._phrase_matches(hits, at, starts, len(doc)) + self._expert_matches(doc, keys, False)
 
     def explain(self, text: str, nlp: Language) -> list[tuple[str, str, str]]:
         """(code or role, matched text, pattern) for every raw match in a text: for tuning patterns."""
@@ -374,18 +439,41 @@ class Rules:
 
     def find(self, doc: Doc) -> list[tuple]:
         """Coded spans of one doc: (code, family, char_start, char_end, polarity, confidence, buying_role)."""
-        sets = self._token_sets(doc) if len(doc) else ({}, [])
-        raw = self.matches(doc, sets)
-        if not raw:
+        return self._find(doc, from_forms=False)
+
+    def find_in_tokens(self, doc: Doc) -> list[tuple]:
+        """:meth:`find` for a doc straight from the tokenizer of a pipeline for which :meth:`forms_suffice`.
+
+        Sentence starts and lemmas come from per-form caches instead of the doc (same rules, no
+        per-token writes); the sentencizer and lemmatizer run only on a doc the Matcher must see.
+        """
+        return self._find(doc, from_forms=True)
+
+    def _hyp_candidates(self, words: list[str]) -> list[int]:
+        """Positions whose word can be a hypothetical cue at all (polarity_of's per-doc prefilter)."""
+        vocab, prefixes = self._hyp_vocab, self._hyp_prefixes
+        if prefixes:
+            return [j for j, w in enumerate(words) if w in vocab or w.startswith(prefixes)]
+        return [j for j, w in enumerate(words) if w in vocab]
+
+    def _find(self, doc: Doc, from_forms: bool) -> list[tuple]:
+        n = len(doc)
+        if not n:
             return []
-        starts = _sentence_starts(doc)
-        words = [self._words[h] for h in sets[1]]
-        hyp = self._hyp_prefixes
-        cands = [j for j, w in enumerate(words) if w in self._hyp_vocab or hyp and w.startswith(hyp)]
-        codes = [m for m in raw if self.targets[m[0]][0] == "code"]
-        roles = [m for m in raw if self.targets[m[0]][0] == "role"]
+        hits, at, keys, words_of = self._token_view(doc)
+        starts = self._starts(doc, keys, from_forms) if at else None
+        raw = self._phrase_matches(hits, at, starts, n) + self._expert_matches(doc, keys, from_forms)
+        is_code = self._is_code
+        codes = [m for m in raw if is_code[m[0]]]
+        if not codes:
+            return []  # buying-role cues alone code nothing
+        roles = [m for m in raw if not is_code[m[0]]]
+        if starts is None:
+            starts = self._starts(doc, keys, from_forms)
+        words = [words_of[k] for k in keys]
+        cands = self._hyp_candidates(words)
         out = []
-        offsets = doc.to_array([IDX, LENGTH]).tolist() if codes else []
+        offsets = doc.to_array([IDX, LENGTH]).tolist()
         for target, s, e, conf, literal in _merge(codes):
             code = self.targets[target][1]
             family = self.families[code]
@@ -424,6 +512,22 @@ def _gate_words(pattern: list[dict]) -> set[str] | None:
             if isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
                 return {v for x in value["IN"] for v in forms(x)}
     return None
+
+
+def _word_experts(expert: list[tuple[int, list]], strings) -> dict[str, dict[int, list[int]]] | None:
+    """{"ORTH"|"LOWER": {hash: targets}} if every expert pattern is one token with one literal
+    ORTH, TEXT or LOWER (what spaCy's Matcher then matches: that hash); else None."""
+    out: dict[str, dict[int, list[int]]] = {"ORTH": {}, "LOWER": {}}
+    for target, pattern in expert:
+        if not (isinstance(pattern, list) and len(pattern) == 1 and isinstance(pattern[0], dict)
+                and len(pattern[0]) == 1):
+            return None
+        (attr, value), = pattern[0].items()
+        attr = attr.upper() if isinstance(attr, str) else attr
+        if attr not in ("ORTH", "TEXT", "LOWER") or not isinstance(value, str):
+            return None
+        out["LOWER" if attr == "LOWER" else "ORTH"].setdefault(strings.add(value), []).append(target)
+    return out
 
 
 def _sentence_starts(doc: Doc) -> list[int]:

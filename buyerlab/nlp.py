@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 import spacy
-from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
+from spacy.attrs import LEMMA, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
@@ -135,6 +135,12 @@ class BuyerlabLemmatizer:
         for h in set(hashes) - self._cache.keys():
             self._cache[h] = strings.add(self._lemmatize(strings[h]))
 
+    def lemma_hash(self, lower: int) -> int:
+        """The LEMMA hash this component writes for a token whose LOWER hash is ``lower``."""
+        if lower not in self._cache:
+            self._fill((lower,))
+        return self._cache[lower]
+
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
@@ -169,24 +175,38 @@ class BuyerlabSentencizer:
         self.name = name
         chars = punct_chars or sorted(Sentencizer.default_punct_chars)
         self.punct_chars = list(chars)
-        self._final = {nlp.vocab.strings.add(c) for c in chars}
+        self._final = frozenset(nlp.vocab.strings.add(c) for c in chars)
+        self._vocab = nlp.vocab
+
+    def starts(self, orths: list[int], is_punct: Callable[[int], bool]) -> list[int]:
+        """Sentence starts (token indices, 0 first) of a doc given its ORTH hashes.
+
+        ``is_punct(orth)``: the IS_PUNCT flag of that form. Only the tokens after a final
+        character are looked at: one membership test per token instead of a state machine.
+        """
+        final = self._final
+        n = len(orths)
+        out = [0]
+        k = 0  # the first token not yet scanned
+        for j in [i for i, o in enumerate(orths) if o in final]:
+            if j < k:
+                continue  # inside the run of punctuation already scanned: same next start
+            k = j + 1
+            while k < n and (orths[k] in final or is_punct(orths[k])):
+                k += 1
+            if k < n:
+                out.append(k)
+        return out
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
         if not n:
             return doc
-        arr = doc.to_array([ORTH, IS_PUNCT]).tolist()
-        final = self._final
-        flags = [-1] * n
-        flags[0] = 1
-        seen = False
-        for i, (orth, punct) in enumerate(arr):
-            if orth in final:
-                seen = True
-            elif seen and not punct:
-                flags[i] = 1
-                seen = False
-        doc.from_array([SENT_START], np.asarray(flags, dtype="int64").astype("uint64"))
+        vocab = self._vocab
+        starts = self.starts(doc.to_array(ORTH).tolist(), lambda orth: vocab[orth].is_punct)
+        flags = np.full(n, -1, dtype="int64")
+        flags[starts] = 1
+        doc.from_array([SENT_START], flags.astype("uint64"))
         return doc
 
 

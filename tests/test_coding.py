@@ -211,6 +211,111 @@ def test_coder_is_a_registered_spacy_component():
     assert [(c["code"], c["buying_role"]) for c in doc._.buyerlab_codes] == [("finance", "decider")]
 
 
+def test_parallel_equals_serial_across_languages(cb, monkeypatch):
+    # one pool codes the chunks of every language; results must land on the right turns
+    texts = [("en", "The price was high. Our CFO decided."), ("sv", "Vi hade inte tid. Inköpschefen ringde."),
+             ("de", "Die Einkaufsabteilung wollte drei Angebote."), ("en", "No time at all, and single sign-on.")]
+    turns = pd.DataFrame([dict(interview_id=f"i{k % 7}", turn_index=k, role="respondent", text=texts[k % 4][1])
+                          for k in range(140)])
+    langs = {f"i{k}": texts[k % 4][0] for k in range(7)}
+    serial = code_turns(turns, langs, cb)
+    monkeypatch.setattr(coding, "PARALLEL_MIN_TURNS", 10)
+    monkeypatch.setattr(coding, "CHUNK_TURNS", 15)
+    parallel = code_turns(turns, langs, cb, n_process=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert set(serial["interview_id"]) == set(langs)
+
+
+TOKEN_PATH_TEXTS = {
+    "en": ["Well, our CFO had the final say on it... IT could veto it!? Then: the cost was way too high.",
+           "The finance team asked. \"No time,\" she said. We don't have a CISO; single sign-on was a must.",
+           "Mark in IT could veto it, and it was fine.", "", "?!", "Price. Price? PRICE!",
+           # sentence starts matter: roles, gaps and negation stay inside their sentence
+           "Procurement could veto it. The CFO wrote an email.", "The cost rose!? \"Honestly.\" (It was) too high.",
+           "We had no CFO... The finance team decided. No. Time was short."],
+    "sv": ["Det var inköpschefen som ringde. Vi hade inte tid... Ekonomichefen godkände köpet!",
+           "Inköp kunde stoppa det. Ekonomichefen skrev ett mejl.",
+           "Sen kom säkerhetsgranskningen, den tog tid. IT-avdelningen sa nej."],
+    "de": ["Die Einkaufsabteilung wollte drei Angebote. Keine Zeit! Der Preis war zu teuer.",
+           "Die IT-Abteilung hatte nicht genug Zeit; der CISO war dagegen."],
+}
+
+
+@pytest.mark.parametrize("book", [FIXTURE, None], ids=["fixture", "default"])
+@pytest.mark.parametrize("lang", sorted(TOKEN_PATH_TEXTS))
+def test_coding_from_tokens_equals_the_full_pipeline(book, lang):
+    # code_turns skips the sentencizer and lemmatizer (their results come from per-form caches);
+    # the codes must be those of the full pipeline, expert patterns included
+    nlp, rules = coding.rules_for(load_codebook(book), lang)
+    assert rules.forms_suffice(nlp)
+    for text in TOKEN_PATH_TEXTS[lang]:
+        assert rules.find_in_tokens(nlp.make_doc(text)) == rules.find(nlp(text)), text
+        doc = nlp(text)
+        orths = doc.to_array("ORTH").tolist()
+        assert rules._starts(nlp.make_doc(text), orths, True) == [s.start for s in doc.sents] or not len(doc)
+
+
+def test_one_word_expert_patterns_match_as_spacys_matcher(tmp_path):
+    # [{ORTH: ...}] / [{LOWER: ...}] are looked up per form, not run through the Matcher
+    import spacy
+
+    from buyerlab.nlp import get_pipeline
+
+    book = tmp_path / "codebook.yaml"
+    book.write_text(FIXTURE.read_text(encoding="utf-8").replace(
+        'en: [[{LOWER: "single"}, {LOWER: "sign"}, {LOWER: "-"}, {LOWER: "on"}]]',
+        'en: [[{ORTH: "IT"}], [{TEXT: "SSO"}], [{LOWER: "it"}]]'), encoding="utf-8")
+    codebook = load_codebook(book)
+    rules = matching.Rules(codebook, "en", get_pipeline("en"))
+    assert rules._word_experts is not None
+    plain = spacy.blank("en")  # no lemmatizer of ours: the Matcher itself runs
+    plain.add_pipe("sentencizer")
+    reference = matching.Rules(codebook, "en", plain)
+    assert reference._by_orth is None
+    text = "IT said it, It agreed, SSO and sso, it's ITs."
+    doc = get_pipeline("en").make_doc(text)
+    keys = doc.to_array("ORTH").tolist()
+    found = rules._expert_matches(doc, keys, True)
+    expected = reference._expert_matches(plain(text), [], False)
+    assert sorted(found) == sorted(expected)
+    assert [text[doc[s].idx:doc[e - 1].idx + len(doc[e - 1])] for _, s, e, *_ in found] == ["IT", "it", "It", "SSO", "it"]
+
+
+def test_component_pipeline_still_sets_lemmas_and_sentences(cb):
+    code_turns(*turns_of("The costs rose. We waited."), cb)  # the coding path skips these components
+    doc = coding.rules_for(cb, "en")[0]("The costs rose. We waited.")  # the pipeline code_turns used
+    assert [t.lemma_ for t in doc][:2] == ["the", "cost"]
+    assert [s.text for s in doc.sents] == ["The costs rose.", "We waited."]
+    fresh = spacy_pipeline_with_coder()
+    doc = fresh("The costs were too high. Our CFO decided.")
+    assert doc[1].lemma_ == "cost" and len(list(doc.sents)) == 2
+    assert [c["code"] for c in doc._.buyerlab_codes] == ["price", "finance"]  # "cost ... too high" via the lemma
+
+
+def spacy_pipeline_with_coder():
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("buyerlab_sentencizer")
+    nlp.add_pipe("buyerlab_lemmatizer")
+    nlp.add_pipe("buyerlab_coder", config={"codebook": str(FIXTURE)})
+    return nlp
+
+
+def test_coding_leaves_garbage_collection_as_it_was(cb):
+    import gc
+
+    code_turns(*turns_of("The price was high."), cb)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        code_turns(*turns_of("The price was high."), cb)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 # ----------------------------------------------------------------------------- study cache
 
 def _corpus(texts: dict[str, list[str]], lang="en") -> Corpus:

@@ -44,6 +44,17 @@ def test_sentencizer_matches_spacys_rule():
     assert len(list(ours(text).sents)) == 6
 
 
+@pytest.mark.parametrize("text", [
+    "...", "Hi", ". Hi", "Yes.", "Yes.\"", "Stop!? \"Now.\" (Then) go...", "A . . . b !! c ?", "— Nej. Ja! (Nja.)",
+    "Preis? Zu teuer... Und dann: nichts.", "x.y. z", "Line one\nLine two. Three",
+])
+def test_sentencizer_starts_match_spacys_rule(text):
+    ref = spacy.blank("en")
+    ref.add_pipe("sentencizer")
+    ours = get_pipeline("en")
+    assert [s.start for s in ours(text).sents] == [s.start for s in ref(text).sents]
+
+
 def test_lemma_backend_called_once_per_distinct_form():
     nlp = spacy.blank("en")
     lem = nlp.add_pipe("buyerlab_lemmatizer", config={"backend": "lookup"})
