@@ -59,7 +59,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from buyerlab.codebook import Codebook, load_codebook  # noqa: E402
-from buyerlab.evaluation import evaluate, format_table, predict  # noqa: E402, F401 (predict: used by bench/coding.py)
+from buyerlab.evaluation import evaluate, format_table  # noqa: E402
 from buyerlab.labelled import labelled_paths, read_labelled  # noqa: E402
 
 GOLD_DIR = ROOT / "tests" / "data" / "gold"

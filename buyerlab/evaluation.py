@@ -43,14 +43,15 @@ def _rows(scope: str, lang: str, family: str, gold: set, pred: set) -> dict:
     return dict(scope=scope, lang=lang, family=family, tp=tp, fp=fp, fn=fn, precision=p, recall=r, f1=f)
 
 
-def evaluate(paths: Iterable[Path | str], codebook: Codebook | None = None) -> pd.DataFrame:
+def evaluate(paths: Iterable[Path | str], codebook: Codebook | None = None,
+             pred: pd.DataFrame | None = None) -> pd.DataFrame:
     """Precision/recall/F1 per (scope, lang, family) of the coder on labelled turns in JSONL files.
 
     ``result.attrs``: polarity and buying-role accuracy, number of turns, codebook version.
     """
     codebook = codebook or load_codebook()
     gold = read_labelled(paths)
-    pred = predict(gold, codebook)
+    pred = predict(gold, codebook) if pred is None else pred  # ``pred``: codes already made for these turns
     families = [f.id for f in codebook.families]
     langs = sorted({g["lang"] for g in gold})
     present = pred[pred["polarity"] == "present"]
@@ -120,11 +121,12 @@ def format_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def per_code(paths: Iterable[Path | str], codebook: Codebook | None = None) -> pd.DataFrame:
+def per_code(paths: Iterable[Path | str], codebook: Codebook | None = None,
+             pred: pd.DataFrame | None = None) -> pd.DataFrame:
     """tp, fp, fn, precision, recall, F1 per code (turn level, ``present``), weakest F1 first."""
     codebook = codebook or load_codebook()
     turns = read_labelled(paths)
-    pred = predict(turns, codebook)
+    pred = predict(turns, codebook) if pred is None else pred
     present = pred[pred["polarity"] == "present"]
     found = {(r.interview_id, r.code) for r in present.itertuples()}
     hand = {(t["id"], lab["code"]) for t in turns for lab in t["labels"] if lab.get("polarity") == "present"}

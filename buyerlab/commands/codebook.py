@@ -147,7 +147,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 def evaluate_command(args: argparse.Namespace) -> int:
     """Code hand-labelled turns with the codebook and print how far it agrees with the labels."""
-    from buyerlab.evaluation import evaluate, format_table, per_code
+    from buyerlab.evaluation import evaluate, format_table, per_code, predict
     from buyerlab.labelled import read_labelled
 
     cb = _load(args.codebook, args.study)
@@ -165,9 +165,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
     if langs:
         raise BuyerlabError(f"labelled turns in language(s) {', '.join(langs)}, which the codebook {cb.name!r} "
                             f"has no patterns for (it has {', '.join(cb.languages)})")
-    table = evaluate(paths, cb)
-    print(format_table(table))
+    pred = predict(turns, cb)  # coded once for both tables
+    print(format_table(evaluate(paths, cb, pred)))
     if args.per_code:
         print("\nper code (present, all languages), weakest F1 first:")
-        print(per_code(paths, cb).round(3).to_string(index=False))
+        print(per_code(paths, cb, pred).round(3).to_string(index=False))
     return 0
