@@ -5,6 +5,22 @@ The corpus is the sample study (data/sample, read with buyerlab.ingest) replicat
 ``spacy.blank(lang).pipe`` on one core; coding is ``code_turns`` with ``--n-process`` workers
 (default 2: both cores). The aim is coding at most 3x the time of bare tokenisation.
 
+Measured on the 2-core development machine (ratio of coding to bare tokenisation time; runs
+vary by about 20%, more while other processes run):
+
+| codebook, polarity rules                 | coder            | 2 processes | 1 process |
+| 1.3.0, before 94e3079                    | before issue #3  | 4.2-5.3x    | 5.4-6.2x  |
+| 1.3.0, before 94e3079                    | after            | 2.2-2.5x    | 4.6x      |
+| 1.4.0, 94e3079 (richer polarity rules)   | before           | 3.7-5.8x    | 7.8x      |
+| 1.4.0, 94e3079                           | after            | 3.1-3.6x *  | 4.5-5.5x  |
+
+\* median 3.2x over 11 runs (2.6-4.6x); the aim holds with the earlier polarity rules only.
+
+Where one process spends it now (1.4.0, as multiples of bare tokenisation): tokenizer 0.9x,
+matching (buyerlab.matching) 2.4-3.2x of which the phrase scan 1.1-1.4x, polarity_of and
+nearest_role 2.0x, building the table 0.3x. Two workers get 1.9x of one; the pool and the
+table cost about 0.35x on top.
+
 Usage: ``python bench/coding.py [--words 1000000] [--n-process 2]``
 """
 

@@ -6,6 +6,10 @@ built only from installed packages (nothing is downloaded). A study may name a t
 pipeline per language (``[nlp] models`` in study.toml); it is loaded with ``spacy.load``
 and keeps its own lemmatizer and parser, with ours added only where missing.
 
+Both components' results are functions of the word forms (``BuyerlabSentencizer.starts``,
+``BuyerlabLemmatizer.lemma_hash``): the coder (:mod:`buyerlab.matching`) derives the same
+sentence starts and lemmas from per-form caches and runs only the tokenizer.
+
 Lemmatizer backends, chosen per language by measurement on the gold set
 (``bench/quality.py --lemmatizer``):
 
