@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--words", type=int, default=1_000_000, help="corpus size in words (default 1,000,000)")
     ap.add_argument("--n-process", type=int, default=2, help="worker processes for coding (default 2)")
     ap.add_argument("--codebook", help="codebook file (default: the packaged one)")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of both timings (default 3)")
     args = ap.parse_args(argv)
 
     turns, languages, source = replicated_corpus(args.words)
@@ -105,14 +106,23 @@ def main(argv: list[str] | None = None) -> int:
 
     # Warm-up: pipelines, lemma caches and compiled rules are built once, as in a real run.
     code_turns(turns.head(300), languages, codebook)
-    bare = bare_tokenisation(turns, languages)
-    t = time.perf_counter()
-    codes = code_turns(turns, languages, codebook, n_process=args.n_process)
-    coding = time.perf_counter() - t
-    print(f"bare tokenisation (1 process): {words / bare:>12,.0f} words/s  ({bare:.2f} s)")
+    # Rounds alternate bare tokenisation and coding, so that a slow spell of a shared machine
+    # hits both; the best time of each is the figure (as timeit does), the per-round ratios show the spread.
+    bares, codings, ratios = [], [], []
+    for _ in range(args.rounds):
+        bare = bare_tokenisation(turns, languages)
+        t = time.perf_counter()
+        codes = code_turns(turns, languages, codebook, n_process=args.n_process)
+        coding = time.perf_counter() - t
+        bares.append(bare)
+        codings.append(coding)
+        ratios.append(coding / bare)
+    bare, coding = min(bares), min(codings)
+    print(f"bare tokenisation (1 process): {words / bare:>12,.0f} words/s  ({bare:.2f} s, best of {args.rounds})")
     print(f"coding ({args.n_process} process{'es' if args.n_process > 1 else ''}):       "
-          f"{words / coding:>12,.0f} words/s  ({coding:.2f} s, {len(codes):,} coded spans)")
-    print(f"ratio coding/bare time: {coding / bare:.2f}x (aim: <= 3x)")
+          f"{words / coding:>12,.0f} words/s  ({coding:.2f} s, best of {args.rounds}, {len(codes):,} coded spans)")
+    print("ratio per round: " + ", ".join(f"{r:.2f}x" for r in ratios))
+    print(f"ratio coding/bare time (best of each): {coding / bare:.2f}x (aim: <= 3x)")
     return 0
 
 

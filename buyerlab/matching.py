@@ -50,7 +50,7 @@ from spacy.tokens import Doc
 from buyerlab.codebook import GAP_MAX, Codebook, PatternToken, parse_pattern
 from buyerlab.errors import CodebookError
 from buyerlab.nlp import BuyerlabLemmatizer, BuyerlabSentencizer, lemmatizer_of
-from buyerlab.polarity import INITIATOR_CODES, CUES, nearest_role, polarity_of
+from buyerlab.polarity import INITIATOR_CODES, CueIndex, nearest_role, polarity_of
 
 LEMMATISE_PATTERNS = False  # match pattern words as written (see module docstring)
 
@@ -217,10 +217,6 @@ class Rules:
             self._word_experts = _word_experts(expert, self.strings)
         self._anchor_ids = frozenset(self.anchors)
         self._init_form_tables(nlp)
-        cues = CUES.get(lang)
-        self._hyp_vocab = (cues.hypothetical | cues.hypothetical_before_have | cues.hypothetical_clause_initial
-                           | cues.inverted_conditional) if cues else frozenset()
-        self._hyp_prefixes = cues.hypothetical_prefixes if cues else ()
 
     def _init_form_tables(self, nlp: Language) -> None:
         """Per-form caches (dicts filled on first sight): what the scan needs of a token, once per form."""
@@ -462,13 +458,6 @@ class Rules:
         """
         return self._find(doc, from_forms=True)
 
-    def _hyp_candidates(self, words: list[str]) -> list[int]:
-        """Positions whose word can be a hypothetical cue at all (polarity_of's per-doc prefilter)."""
-        vocab, prefixes = self._hyp_vocab, self._hyp_prefixes
-        if prefixes:
-            return [j for j, w in enumerate(words) if w in vocab or w.startswith(prefixes)]
-        return [j for j, w in enumerate(words) if w in vocab]
-
     def _find(self, doc: Doc, from_forms: bool) -> list[tuple]:
         n = len(doc)
         if not n:
@@ -484,14 +473,15 @@ class Rules:
         if starts is None:
             starts = self._starts(doc, keys, from_forms)
         words = [words_of[k] for k in keys]
-        cands = self._hyp_candidates(words)
+        index = CueIndex(words, self.lang)
         out = []
         offsets = doc.to_array([IDX, LENGTH]).tolist()
         for target, s, e, conf, literal in _merge(codes):
             code = self.targets[target][1]
             family = self.families[code]
-            polarity = polarity_of(words, s, e, starts, self.lang, literal, cands, family, code)
-            role = nearest_role(words, roles, s, e, starts, self.targets, self.lang) if family == "stakeholder" else None
+            polarity = polarity_of(words, s, e, starts, self.lang, literal, family, code, index)
+            role = (nearest_role(words, roles, s, e, starts, self.targets, self.lang, index)
+                    if family == "stakeholder" else None)
             start_char = offsets[s][0]
             end_char = offsets[e - 1][0] + offsets[e - 1][1]
             out.append((code, family, start_char, end_char, polarity, conf, role))

@@ -65,6 +65,8 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import compress
 
 from buyerlab.codebook import BUYING_ROLES
 
@@ -135,8 +137,85 @@ class _Cues:
     generic_subjects: frozenset[str] = frozenset()  # "if you ...", "om man ...": a general rule
     future: frozenset[str] = frozenset()  # English consequent markers of an imagined event
 
+    # The walks below visit every word between a match and its clause or sentence edge; most
+    # words can end no walk, so each walk skips straight over words outside these sets (the
+    # tests at a stop word are the full ones).
+    @cached_property
+    def clause_stops(self) -> frozenset[str]:
+        """Words at which :func:`_clause` can end a clause: each of its tests needs one."""
+        return frozenset(_PUNCT_BOUNDARIES | self.boundaries | self.contrast_after_negation | self.coordinators
+                         | (self.inverted_conditional if self.inverts else frozenset()))
 
-_PUNCT_BOUNDARIES = {",", ";", ":", "—", "–", "--", "(", ")", "?", "!", "."}
+    @cached_property
+    def is_negation_word(self) -> _FormTest:
+        """Whether a word can be a negation cue at all (the first test of :func:`_is_negation`)."""
+        return _FormTest(self.negation, self.negation_prefixes)
+
+    @cached_property
+    def is_hypothetical_word(self) -> _FormTest:
+        """Whether a word can be a hypothetical cue at all (every word :func:`_is_hypothetical` accepts)."""
+        return _FormTest(self.hypothetical | self.hypothetical_before_have | self.hypothetical_clause_initial
+                         | self.inverted_conditional | self.modal, self.hypothetical_prefixes)
+
+    @cached_property
+    def condition_stops(self) -> frozenset[str]:
+        """Words at which :func:`_condition_governs` acts, besides a Swedish verb-first condition."""
+        return frozenset(_STRONG_PUNCT | self.boundaries | self.then_words | {","} | self.conditions
+                         | (self.inverted_conditional if self.inverts else frozenset()))
+
+
+_PUNCT_BOUNDARIES = frozenset({",", ";", ":", "—", "–", "--", "(", ")", "?", "!", "."})
+_STRONG_PUNCT = frozenset({";", ":", "—", "–", "--", "(", ")"})
+_VERB_FIRST_AFTER = frozenset({",", "men", "och"})  # what may precede a Swedish verb-first condition
+
+
+class _FormTest(dict):
+    """word -> whether it is in ``vocab`` or starts with one of ``prefixes``; each form tested once."""
+
+    def __init__(self, vocab: frozenset[str], prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.vocab, self.prefixes = vocab, prefixes
+
+    def __missing__(self, word: str) -> bool:
+        self[word] = found = word in self.vocab or bool(self.prefixes) and word.startswith(self.prefixes)
+        return found
+
+
+def _positions(words: list[str], test) -> list[int]:
+    """Positions of the words for which ``test(word)`` is true (the loop runs in C: one pass per doc and class)."""
+    return list(compress(range(len(words)), map(test, words)))
+
+
+class CueIndex:
+    """Sorted positions of one doc's cue words, found once and shared by every match in the doc.
+
+    Each match's polarity walks to its clause and sentence edges; with the positions of the
+    words that can end or change a walk at hand, a walk visits those few words, not every word.
+    """
+
+    __slots__ = ("clause_stops", "condition_stops", "negations", "hypotheticals", "punctuation")
+
+    def __init__(self, words: list[str], lang: str) -> None:
+        cues = CUES.get(lang)
+        if cues is None:
+            self.clause_stops = self.condition_stops = self.negations = self.hypotheticals = []
+            self.punctuation = []
+            return
+        self.clause_stops = _positions(words, cues.clause_stops.__contains__)
+        condition = _positions(words, cues.condition_stops.__contains__)
+        if "så" in cues.then_words:  # a verb-first condition can open after these (see _verb_first_condition)
+            after = _positions(words, _VERB_FIRST_AFTER.__contains__)
+            if after:
+                condition = sorted({i + 1 for i in after}.union(condition))
+        self.condition_stops = condition
+        self.negations = _positions(words, cues.is_negation_word.__getitem__)
+        self.hypotheticals = _positions(words, cues.is_hypothetical_word.__getitem__)
+        self.punctuation = _positions(words, _SENT_PUNCT.__contains__)
+
+
+def _between(positions: list[int], lo: int, hi: int) -> list[int]:
+    """The sorted positions p with lo <= p < hi."""
+    return positions[bisect.bisect_left(positions, lo):bisect.bisect_left(positions, hi)]
 
 CUES: dict[str, _Cues] = {
     "en": _Cues(
@@ -375,7 +454,8 @@ _FINITE_AUX = {
 }
 
 
-def nearest_role(words: list[str], roles, s: int, e: int, starts: list[int], targets, lang: str) -> str | None:
+def nearest_role(words: list[str], roles, s: int, e: int, starts: list[int], targets, lang: str,
+                 index: CueIndex | None = None) -> str | None:
     """The buying role whose cue is nearest the mention in its sentence, same clause first.
 
     A negated cue ("didn't have a veto") states no role. Without a cue in the mention's sentence,
@@ -385,7 +465,9 @@ def nearest_role(words: list[str], roles, s: int, e: int, starts: list[int], tar
         return None
     sent = bisect.bisect_right(starts, s)
     cues = CUES.get(lang)
-    lo, hi = _clause(words, s, e, starts, cues) if cues else (s, e)
+    if cues and index is None:
+        index = CueIndex(words, lang)
+    lo, hi = _clause(words, s, e, *_sentence(starts, s, len(words)), cues, index) if cues else (s, e)
     nxt_start = starts[sent] if sent < len(starts) else len(words)
     follows = nxt_start < len(words) and (words[nxt_start] in _CONTINUING_SUBJECTS.get(lang, ()) or (
         # "Der hat gesagt ...", "Die hat mir ihren Bildschirm gezeigt": a demonstrative before a finite verb
@@ -403,35 +485,50 @@ def nearest_role(words: list[str], roles, s: int, e: int, starts: list[int], tar
         ranked.append((key, rs, re_, role))
     # polarity only for the best candidates, in order: most mentions have one cue or none
     for _, rs, re_, role in sorted(ranked):
-        if cues is None or polarity_of(words, rs, re_, starts, lang) != "negated":
+        if cues is None or polarity_of(words, rs, re_, starts, lang, index=index) != "negated":
             return role
     return None
 
 
 # --------------------------------------------------------------------------- polarity
 
-def _clause(words: list[str], s: int, e: int, starts: list[int], cues: _Cues) -> tuple[int, int]:
+def _sentence(starts: list[int], s: int, n: int) -> tuple[int, int]:
+    """(start, end) of the sentence holding position s, from the sorted sentence starts of an n-word doc."""
     k = bisect.bisect_right(starts, s)
-    sent_start, sent_end = starts[k - 1], starts[k] if k < len(starts) else len(words)
-    lo = s
-    while lo > sent_start:
-        w = words[lo - 1]
-        if w in _PUNCT_BOUNDARIES or _boundary_word(words, lo - 1, cues) or w in cues.contrast_after_negation and (
-                _negation_before(words, sent_start, lo - 1, cues)) or _new_coordinate(words, lo - 1, cues):
+    return starts[k - 1], starts[k] if k < len(starts) else n
+
+
+def _clause(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
+            index: CueIndex) -> tuple[int, int]:
+    """(lo, hi): the clause around words[s:e], within its sentence."""
+    stops = index.clause_stops
+    lo = sent_start
+    for p in range(bisect.bisect_left(stops, s) - 1, -1, -1):
+        i = stops[p]
+        if i < sent_start:
             break
-        if _inverted_main_clause(words, lo - 1, sent_start, cues):
-            lo -= 1  # "hade vi" opens the main clause after an unpunctuated "Hade det ..." condition
+        if _ends_clause(words, i, sent_start, cues):
+            lo = i + 1
             break
-        lo -= 1
-    hi = e
-    while hi < sent_end:
-        w = words[hi]
-        if w in _PUNCT_BOUNDARIES or _boundary_word(words, hi, cues) or w in cues.contrast_after_negation and (
-                _negation_before(words, sent_start, hi, cues)) or _inverted_main_clause(words, hi, sent_start, cues) or (
-                _new_coordinate(words, hi, cues)):
+        if _inverted_main_clause(words, i, sent_start, cues):
+            lo = i  # "hade vi" opens the main clause after an unpunctuated "Hade det ..." condition
             break
-        hi += 1
+    hi = max(e, sent_end)
+    for p in range(bisect.bisect_left(stops, e), len(stops)):
+        i = stops[p]
+        if i >= sent_end:
+            break
+        if _ends_clause(words, i, sent_start, cues) or _inverted_main_clause(words, i, sent_start, cues):
+            hi = i
+            break
     return lo, hi
+
+
+def _ends_clause(words: list[str], i: int, sent_start: int, cues: _Cues) -> bool:
+    """Punctuation, a boundary word, "utan" after a negation or a coordinator opening a clause at i."""
+    w = words[i]
+    return (w in _PUNCT_BOUNDARIES or _boundary_word(words, i, cues) or w in cues.contrast_after_negation
+            and _negation_before(words, sent_start, i, cues) or _new_coordinate(words, i, cues))
 
 
 def _boundary_word(words: list[str], i: int, cues: _Cues) -> bool:
@@ -628,14 +725,15 @@ def _counterfactual_condition(words: list[str], lo: int, hi: int, cues: _Cues) -
 
 
 def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = None, lang: str = "en",
-                literal: frozenset[int] | None = None, hyp_candidates: list[int] | None = None,
-                family: str | None = None, code: str | None = None) -> str:
+                literal: frozenset[int] | None = None, family: str | None = None, code: str | None = None,
+                index: CueIndex | None = None) -> str:
     """present, negated or hypothetical for the span words[s:e] (token indices; words lower-cased).
 
     ``literal``: positions inside the span matched by pattern words; cues there belong to the
     code's own wording ("no time") and do not count, cues in a gap ("price ... problem") do.
     ``family``/``code``: mentions of a party (stakeholders, competitors) and options
     (alternatives) read negation differently (see :func:`_negation_counts_for_mention`).
+    ``index``: the doc's :class:`CueIndex`; pass one when coding several spans of a doc.
     """
     cues = CUES.get(lang)
     if cues is None:
@@ -644,28 +742,30 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
         starts = [0]
     if literal is None:
         literal = frozenset(range(s, e))
+    if index is None:
+        index = CueIndex(words, lang)
     mention = family == "stakeholder" or code in _MENTION_CODES
-    lo, hi = _clause(words, s, e, starts, cues)
-    k = bisect.bisect_right(starts, s)
-    sent_start, sent_end = starts[k - 1], starts[k] if k < len(starts) else len(words)
+    sent_start, sent_end = _sentence(starts, s, len(words))
+    lo, hi = _clause(words, s, e, sent_start, sent_end, cues, index)
     if not mention and (_waved_away(words, s, e, sent_start, sent_end, cues, family)
-                        or _topic_turned_down(words, s, e, sent_start, sent_end, cues, family)):
+                        or _topic_turned_down(words, s, e, sent_start, sent_end, cues, family, index)):
         return "negated"
-    inside = [j for j in range(s, e) if j not in literal]
-    scope = list(range(max(lo, s - NEG_WINDOW_BEFORE), s)) + inside + list(range(e, min(hi, e + NEG_WINDOW_AFTER_BY_LANG.get(lang, NEG_WINDOW_AFTER))))
+    # negation cues in scope: a few words either side of the match within its clause, and in a gap of the match
+    after = min(hi, e + NEG_WINDOW_AFTER_BY_LANG.get(lang, NEG_WINDOW_AFTER))
+    scope = [j for j in _between(index.negations, max(lo, s - NEG_WINDOW_BEFORE), after) if j not in literal]
     found: list[str] = []
     positions: list[int] = []
     first_cue = None
-    fronted = _fronted_time_phrase(words, s, lo, cues)
     mention_hi = hi
     if mention:
         pred = _apposition_predicate(words, lo, hi, sent_start, sent_end, cues)
         if pred is not None:
-            scope = scope + list(range(pred[0], min(pred[1], pred[0] + 5)))
+            scope = scope + _between(index.negations, pred[0], min(pred[1], pred[0] + 5))
             mention_hi = pred[1]
+    fronted = _fronted_time_phrase(words, s, lo, cues) if scope else None
     for j in scope:
+        w = words[j]
         if _is_negation(words, j, cues):
-            w = words[j]
             if w in cues.contrast_after_negation and _negation_before(words, lo, j, cues):
                 continue
             # "Nach dem Vorfall war Geld nicht das Thema": a fronted time phrase is presupposed
@@ -678,10 +778,12 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
             found.append(w)
             positions.append(j)
             first_cue = j if first_cue is None else first_cue
-    paired = [w for w in found if w in cues.paired]
-    plain = [w for w in found if w not in cues.paired]
-    # "neither ... nor" is one negation; a lone "nor"/"noch"/"eller" is none.
-    count = len(plain) + (1 if any(w not in _PAIR_ONLY for w in paired) else 0)
+    count = 0
+    if found:
+        paired = [w for w in found if w in cues.paired]
+        plain = [w for w in found if w not in cues.paired]
+        # "neither ... nor" is one negation; a lone "nor"/"noch"/"eller" is none.
+        count = len(plain) + (1 if any(w not in _PAIR_ONLY for w in paired) else 0)
     if count % 2 == 1:
         # "If it hadn't connected to payroll ..." says that it did connect
         if _counterfactual_condition(words, lo, hi, cues):
@@ -700,7 +802,7 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
         if not mention and _negative_wording_states_it(words, positions, s, e, lo, hi, literal, family, code, cues):
             return "present"
         # "If they raise the price, we won't stay": the refusal is imagined with its condition
-        if not mention and _condition_governs(words, s, sent_start, sent_end, cues) is not None:
+        if not mention and _condition_governs(words, s, sent_start, sent_end, cues, index) is not None:
             return "hypothetical"
         return "negated"
     if count == 0 and not mention and _echo_answered_no(words, s, starts, cues):
@@ -708,8 +810,7 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
         if family == "barrier" and _stance_named(words, s, e, literal, cues):
             return "present"
         return "negated"
-    # hyp_candidates: positions whose word can be a hypothetical cue at all (a per-doc prefilter)
-    for j in (range(lo, hi) if hyp_candidates is None else [c for c in hyp_candidates if lo <= c < hi]):
+    for j in _between(index.hypotheticals, lo, hi):
         if j in literal or not _is_hypothetical(words, j, lo, cues, sent_start):
             continue
         is_modal = words[j] in cues.modal or cues.hypothetical_prefixes and words[j].startswith(
@@ -730,7 +831,7 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
                 and not any(words[c] in cues.conditions for c in range(sent_start, sent_end))):
             continue
         return "hypothetical"
-    governed = _condition_governs(words, s, sent_start, sent_end, cues)
+    governed = _condition_governs(words, s, sent_start, sent_end, cues, index)
     if governed is not None and not (not mention and _worried_before(words, governed, sent_start, cues)):
         return "hypothetical"
     return "present"
@@ -828,7 +929,7 @@ def _waved_away(words: list[str], s: int, e: int, sent_start: int, sent_end: int
 
 
 def _topic_turned_down(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
-                       family: str | None = None) -> bool:
+                       family: str | None, index: CueIndex) -> bool:
     """A sentence-opening topic, then a comma and a refusal: "Going back to doing it by hand, no
     chance", "The price, not so much", "AI-matchning och sånt, det brydde vi oss inte ett dugg om",
     "Dass uns das zu teuer geworden wär, nein, das war's nicht".
@@ -838,8 +939,13 @@ def _topic_turned_down(words: list[str], s: int, e: int, sent_start: int, sent_e
     direkt") or a resumptive pronoun ("that", "det", "das") whose clause holds an odd number of
     negations. "We switched, no regrets" is no reply: "no" must stand alone or in a set phrase.
     """
-    c = next((k for k in range(e, min(sent_end, sent_start + 15)) if words[k] in _SENT_PUNCT), None)
-    if c is None or words[c] != "," or any(words[k] in _SENT_PUNCT for k in range(sent_start, s)):
+    punct = index.punctuation
+    p = bisect.bisect_left(punct, e)
+    if p == len(punct) or punct[p] >= min(sent_end, sent_start + 15):
+        return False  # no punctuation after the match in the sentence's first 15 words
+    c = punct[p]
+    q = bisect.bisect_left(punct, sent_start)
+    if words[c] != "," or punct[q] < s:
         return False
     if any(words[k] in cues.relatives for k in range(sent_start, s)):
         return False  # "AI-matchning som de tjatade om på demon, det ...": the demo in the relative clause was real
@@ -862,16 +968,14 @@ def _topic_turned_down(words: list[str], s: int, e: int, sent_start: int, sent_e
     return False
 
 
-_STRONG_PUNCT = frozenset({";", ":", "—", "–", "--", "(", ")"})
-
-
 def _strong_boundary(w: str, cues: _Cues) -> bool:
     """A boundary that ends a conditional sentence's reach: "but", "because", a dash (not a comma)."""
     return w in _STRONG_PUNCT or (w in cues.boundaries and w not in cues.then_words
                                   and w not in cues.complementizers and w not in ("whether", "unless", "ob", "för"))
 
 
-def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int, cues: _Cues) -> int | None:
+def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int, cues: _Cues,
+                       index: CueIndex) -> int | None:
     """Position of a condition earlier in the sentence whose antecedent or consequent holds the match.
 
     "If Microsoft doubled the licence costs tomorrow, we'd ...", "Wenn die Fachgesellschaft das
@@ -881,8 +985,19 @@ def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int,
     vara ärlig", "wenn ich ehrlich bin"), or one cut off by "but"/"because"/a dash.
     """
     turns = 0  # clause openings passed on the way back: "if X, we'd Y, Z" reaches X and Y, not Z
-    for c in range(s - 1, sent_start - 1, -1):
+    stops = cues.condition_stops
+    verb_first = "så" in cues.then_words and words[sent_end - 1] != "?"
+    # the words that can act, last first; the sentence's first word can open a verb-first condition
+    candidates = _between(index.condition_stops, sent_start, s)
+    if verb_first and sent_start < s and (not candidates or candidates[0] != sent_start):
+        candidates.insert(0, sent_start)
+    for c in reversed(candidates):
         w = words[c]
+        if w not in stops:
+            if verb_first and (c == sent_start or words[c - 1] in _VERB_FIRST_AFTER) and _verb_first_condition(
+                    words, c, sent_start, sent_end, cues):
+                return c
+            continue
         if _strong_boundary(w, cues):
             return None
         if w in cues.then_words or w == "," and words[c + 1] in cues.subjects or (
@@ -974,7 +1089,7 @@ def _verb_first_condition(words: list[str], c: int, sent_start: int, sent_end: i
     """Swedish "Håller de priset så stannar jag": a clause opening verb-first and answered by "så"."""
     if "så" not in cues.then_words or words[sent_end - 1] == "?" or c + 2 >= sent_end:
         return False
-    if not (c == sent_start or words[c - 1] in (",", "men", "och")):
+    if not (c == sent_start or words[c - 1] in _VERB_FIRST_AFTER):
         return False
     if words[c] in _NOT_VERBS or words[c] in cues.subjects or words[c + 1] not in cues.pronouns:
         return False

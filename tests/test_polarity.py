@@ -326,3 +326,52 @@ def test_a_negated_role_cue_in_a_counterfactual_with_without_states_the_role(cb)
 def test_a_german_demonstrative_before_a_verb_continues_the_party(cb):
     assert role(cb, "Dann kam unser CFO dazu. Der hatte das letzte Wort.", "finance", "de") == "decider"
     assert role(cb, "Dann kam unser CFO dazu. Der Vorstand hatte das letzte Wort.", "finance", "de") is None
+
+
+# ------------------------------------------------------------------ the per-doc cue index
+
+# Sentences full of the words the walks stop at: clause boundaries, conditions (Swedish verb-first
+# ones too), negations with German prefixes, modals, echo questions and waved-away topics.
+INDEX_TEXTS = [
+    ("en", "If they doubled the price tomorrow, we'd leave, but honestly the support wasn't great and we "
+           "never trusted them. Price? No. The board, not so much. It caught one that I think we'd have waved "
+           "through, and then we signed."),
+    ("en", "If the price went up, we would look around, we had the budget anyway. Had we known, we'd have "
+           "left."),
+    ("en", "Without the audit finding the CFO would never have approved it; nobody in finance cared whether "
+           "it was cheap. Our MD, Rob, wasn't involved."),
+    ("sv", "Håller de priset så stannar jag, men om de höjer det så byter vi. Vi hade inte tid och sen skulle "
+           "vi bara köra. Hade det inte varit för IVO hade vi aldrig bytt. Det var inte så att vi hade vuxit."),
+    ("sv", "Priset, det brydde vi oss inte om, utan det var supporten. Budget? Nej."),
+    ("de", "Wenn die Fachgesellschaft das aufnimmt, dann sieht das anders aus, aber keine Chance ohne Budget. "
+           "Einen Beirat haben wir nicht, und wir hätten nie gewechselt. Innovation, naja, das steht überall."),
+]
+
+
+@pytest.mark.parametrize("lang,text", INDEX_TEXTS)
+def test_the_cue_index_gives_what_a_walk_over_every_word_gives(lang, text):
+    """Walks that jump between indexed cue words decide as walks that visit every word do."""
+    from buyerlab.nlp import get_pipeline
+    from buyerlab.polarity import CueIndex, nearest_role, polarity_of
+
+    doc = get_pipeline(lang)(text)
+    words = [t.lower_ for t in doc]
+    starts = [0] + [t.i for t in doc if t.is_sent_start and t.i > 0]
+    index = CueIndex(words, lang)
+    every = CueIndex(words, lang)
+    # every position is a candidate: the rules test each word in full, as before the index existed
+    every.clause_stops = every.condition_stops = every.negations = every.hypotheticals = list(range(len(words)))
+    assert index.hypotheticals and len(index.clause_stops) < len(words)
+    roles = [(0, s, s + 1) for s in range(len(words)) if words[s] in ("cfo", "board", "md", "styrelsen", "beirat")]
+    targets = [("role", "approver")]
+    checked = 0
+    for s in range(len(words)):
+        for e in range(s + 1, min(s + 4, len(words)) + 1):
+            for family, code in (("barrier", "price"), ("stakeholder", "finance"), ("alternative", "status_quo"),
+                                 ("motive", "innovation")):
+                got = polarity_of(words, s, e, starts, lang, None, family, code, index)
+                assert got == polarity_of(words, s, e, starts, lang, None, family, code, every), (words[s:e], family)
+                checked += 1
+            assert (nearest_role(words, roles, s, e, starts, targets, lang, index)
+                    == nearest_role(words, roles, s, e, starts, targets, lang, every))
+    assert checked > 200
