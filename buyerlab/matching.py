@@ -40,6 +40,8 @@ Confidence of a rule match (the highest over the matches merged into a row):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter
 from typing import Callable, Mapping
 
 from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, ORTH, SENT_START
@@ -312,15 +314,13 @@ class Rules:
         anchored, a hash per token, hash -> lower-cased word)."""
         if self._by_orth is not None:
             keys = doc.to_array(ORTH).tolist()
-            table = self._by_orth
-            hits: dict[int, frozenset[int]] = {}
-            at = []
-            for i, k in enumerate(keys):
-                x = table[k]
-                if x is not None:
-                    hits[i] = x[0]
-                    if x[1]:
-                        at.append((i, x[1]))
+            # per-token work in C (map/compress over the per-form table): most tokens hit some pattern word
+            entries = list(map(self._by_orth.__getitem__, keys))
+            where = list(compress(range(len(entries)), entries))
+            found = list(compress(entries, entries))
+            hits: dict[int, frozenset[int]] = dict(zip(where, map(_FIRST, found)))
+            anchors = list(map(_SECOND, found))
+            at = list(compress(zip(where, anchors), anchors))
             return hits, at, keys, self._orth_words
         # A trained pipeline's lemmas depend on context: look up the form and the lemma.
         arr = doc.to_array([LOWER, LEMMA])
@@ -417,9 +417,9 @@ class Rules:
         if self.matcher is None:
             return []
         if self._word_experts is not None and self._by_orth is not None:
-            experts = self._experts_of
-            return [(target, i, i + 1, CONF_EXPERT, (), "<expert>") for i, k in enumerate(keys)
-                    for target in experts[k]]
+            found = list(map(self._experts_of.__getitem__, keys))
+            return [(target, i, i + 1, CONF_EXPERT, (), "<expert>") for i in compress(range(len(found)), found)
+                    for target in found[i]]
         if self._gate is not None:
             if self._by_orth is not None:
                 gated = self._gated
@@ -472,7 +472,7 @@ class Rules:
         roles = [m for m in raw if not is_code[m[0]]]
         if starts is None:
             starts = self._starts(doc, keys, from_forms)
-        words = [words_of[k] for k in keys]
+        words = list(map(words_of.__getitem__, keys))
         index = CueIndex(words, self.lang)
         out = []
         offsets = doc.to_array([IDX, LENGTH]).tolist()
@@ -531,6 +531,9 @@ def _word_experts(expert: list[tuple[int, list]], strings) -> dict[str, dict[int
             return None
         out["LOWER" if attr == "LOWER" else "ORTH"].setdefault(strings.add(value), []).append(target)
     return out
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _sentence_starts(doc: Doc) -> list[int]:

@@ -23,6 +23,7 @@ Lemmatizer backends, chosen per language by measurement on the gold set
 from __future__ import annotations
 
 import functools
+from itertools import compress
 from pathlib import Path
 from typing import Callable
 
@@ -192,7 +193,7 @@ class BuyerlabSentencizer:
         n = len(orths)
         out = [0]
         k = 0  # the first token not yet scanned
-        for j in [i for i, o in enumerate(orths) if o in final]:
+        for j in list(compress(range(n), map(final.__contains__, orths))):
             if j < k:
                 continue  # inside the run of punctuation already scanned: same next start
             k = j + 1

@@ -106,6 +106,15 @@ def test_fingerprint_is_stable_and_tracks_content():
     assert a.fingerprint() != b.fingerprint()
 
 
+def test_fingerprint_hashes_the_canonical_json_of_to_dict(default):
+    """The fast path hashes exactly what to_dict() says the content is (cache keys stay put)."""
+    import hashlib
+    import json
+
+    blob = json.dumps(default.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert default.fingerprint() == hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
 def test_to_frame_one_row_per_code(default):
     frame = default.to_frame()
     assert list(frame["code"]) == [c.id for c in default.codes]

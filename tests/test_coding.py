@@ -46,6 +46,28 @@ def test_schema_columns_and_exact_offsets_en(cb):
     assert r.buying_role == "decider"
 
 
+def test_rows_follow_interview_order_then_turn_then_place_across_languages(cb):
+    """Interviews in their order in the turns table (not by language or id), turns and spans in order."""
+    turns = pd.DataFrame([
+        dict(interview_id="z-sv", turn_index=3, role="respondent", text="Det var inköpschefen som ringde."),
+        dict(interview_id="a-en", turn_index=2, role="respondent", text="Then the competitor came. Our CFO had the say."),
+        dict(interview_id="z-sv", turn_index=1, role="respondent", text="Inköpschefen ville ha tre anbud."),
+        dict(interview_id="a-en", turn_index=0, role="interviewer", text="Did the CFO decide?"),
+        dict(interview_id="a-en", turn_index=1, role="respondent", text="Our CFO had the final say on it."),
+        dict(interview_id="m-sv", turn_index=0, role="respondent", text="Det var inköpschefen som ringde."),
+    ])
+    df = code_turns(turns, {"z-sv": "sv", "a-en": "en", "m-sv": "sv"}, cb)
+    places = list(zip(df["interview_id"], df["turn_index"], df["char_start"], df["char_end"]))
+    rank = {"z-sv": 0, "a-en": 1, "m-sv": 2}  # the Swedish interviews are coded together, reported apart
+    assert list(dict.fromkeys(df["interview_id"])) == ["z-sv", "a-en", "m-sv"]
+    assert places == sorted(places, key=lambda p: (rank[p[0]], p[1], p[2], p[3]))
+    assert {("z-sv", 1), ("z-sv", 3), ("a-en", 1), ("a-en", 2)} <= set(zip(df["interview_id"], df["turn_index"]))
+    assert ("a-en", 0) not in set(zip(df["interview_id"], df["turn_index"]))  # interviewer turns are not coded
+    texts = {(r.interview_id, r.turn_index): r.text for r in turns.itertuples()}
+    assert all(texts[(r.interview_id, r.turn_index)][r.char_start:r.char_end] == r.evidence for r in df.itertuples())
+    assert df.dtypes.to_dict() == code_turns(turns.head(0), {}, cb).dtypes.to_dict()
+
+
 def test_offsets_are_in_the_turn_not_the_sentence(cb):
     text = "Fine. Really fine. Then the competitor came."
     r = row(code(cb, text), "competitor")
