@@ -147,15 +147,9 @@ class _Cues:
                          | (self.inverted_conditional if self.inverts else frozenset()))
 
     @cached_property
-    def is_negation_word(self) -> _FormTest:
-        """Whether a word can be a negation cue at all (the first test of :func:`_is_negation`)."""
-        return _FormTest(self.negation, self.negation_prefixes)
-
-    @cached_property
-    def is_hypothetical_word(self) -> _FormTest:
-        """Whether a word can be a hypothetical cue at all (every word :func:`_is_hypothetical` accepts)."""
-        return _FormTest(self.hypothetical | self.hypothetical_before_have | self.hypothetical_clause_initial
-                         | self.inverted_conditional | self.modal, self.hypothetical_prefixes)
+    def cue_kinds(self) -> _CueKinds:
+        """word -> bit mask of the :class:`CueIndex` lists the word belongs to (each form worked out once)."""
+        return _CueKinds(self)
 
     @cached_property
     def condition_stops(self) -> frozenset[str]:
@@ -169,21 +163,32 @@ _STRONG_PUNCT = frozenset({";", ":", "—", "–", "--", "(", ")"})
 _VERB_FIRST_AFTER = frozenset({",", "men", "och"})  # what may precede a Swedish verb-first condition
 
 
-class _FormTest(dict):
-    """word -> whether it is in ``vocab`` or starts with one of ``prefixes``; each form tested once."""
+# The lists of a CueIndex, as bits of a word's kind; a Swedish verb-first condition can open after _AFTER.
+_CLAUSE, _CONDITION, _NEGATION, _HYPOTHETICAL, _PUNCTUATION, _AFTER, _IF = 1, 2, 4, 8, 16, 32, 64
+_LISTS_OF = tuple(tuple(j for j in range(7) if mask >> j & 1) for mask in range(128))  # mask -> list numbers
 
-    def __init__(self, vocab: frozenset[str], prefixes: tuple[str, ...]) -> None:
+
+class _CueKinds(dict):
+    """word -> its kind (a bit mask, 0 for most words), computed on a form's first lookup."""
+
+    def __init__(self, cues: _Cues) -> None:
         super().__init__()
-        self.vocab, self.prefixes = vocab, prefixes
+        self.cues = cues
+        self.hypothetical = (cues.hypothetical | cues.hypothetical_before_have | cues.hypothetical_clause_initial
+                             | cues.inverted_conditional | cues.modal)  # every word _is_hypothetical accepts
 
-    def __missing__(self, word: str) -> bool:
-        self[word] = found = word in self.vocab or bool(self.prefixes) and word.startswith(self.prefixes)
-        return found
-
-
-def _positions(words: list[str], test) -> list[int]:
-    """Positions of the words for which ``test(word)`` is true (the loop runs in C: one pass per doc and class)."""
-    return list(compress(range(len(words)), map(test, words)))
+    def __missing__(self, word: str) -> int:
+        cues = self.cues
+        kind = ((word in cues.clause_stops) * _CLAUSE | (word in cues.condition_stops) * _CONDITION
+                | (word in cues.negation or bool(cues.negation_prefixes) and word.startswith(cues.negation_prefixes))
+                * _NEGATION
+                | (word in self.hypothetical or bool(cues.hypothetical_prefixes)
+                   and word.startswith(cues.hypothetical_prefixes)) * _HYPOTHETICAL
+                | (word in _SENT_PUNCT) * _PUNCTUATION
+                | ("så" in cues.then_words and word in _VERB_FIRST_AFTER) * _AFTER
+                | (word in cues.conditions) * _IF)
+        self[word] = kind
+        return kind
 
 
 class CueIndex:
@@ -193,29 +198,53 @@ class CueIndex:
     words that can end or change a walk at hand, a walk visits those few words, not every word.
     """
 
-    __slots__ = ("clause_stops", "condition_stops", "negations", "hypotheticals", "punctuation")
+    __slots__ = ("clause_stops", "condition_stops", "negations", "hypotheticals", "punctuation", "conditions")
 
     def __init__(self, words: list[str], lang: str) -> None:
         cues = CUES.get(lang)
         if cues is None:
             self.clause_stops = self.condition_stops = self.negations = self.hypotheticals = []
-            self.punctuation = []
+            self.punctuation = self.conditions = []
             return
-        self.clause_stops = _positions(words, cues.clause_stops.__contains__)
-        condition = _positions(words, cues.condition_stops.__contains__)
-        if "så" in cues.then_words:  # a verb-first condition can open after these (see _verb_first_condition)
-            after = _positions(words, _VERB_FIRST_AFTER.__contains__)
-            if after:
-                condition = sorted({i + 1 for i in after}.union(condition))
+        # one lookup per word (in C), then a short loop over the few words of any kind
+        kinds = list(map(cues.cue_kinds.__getitem__, words))
+        lists: tuple[list[int], ...] = ([], [], [], [], [], [], [])
+        for i in compress(range(len(kinds)), kinds):
+            for j in _LISTS_OF[kinds[i]]:
+                lists[j].append(i)
+        self.clause_stops, condition, self.negations, self.hypotheticals, self.punctuation = lists[:5]
+        after, self.conditions = lists[5:]
+        if after:  # a verb-first condition can open after these (see _verb_first_condition)
+            condition = sorted({i + 1 for i in after}.union(condition))
         self.condition_stops = condition
-        self.negations = _positions(words, cues.is_negation_word.__getitem__)
-        self.hypotheticals = _positions(words, cues.is_hypothetical_word.__getitem__)
-        self.punctuation = _positions(words, _SENT_PUNCT.__contains__)
 
 
 def _between(positions: list[int], lo: int, hi: int) -> list[int]:
     """The sorted positions p with lo <= p < hi."""
     return positions[bisect.bisect_left(positions, lo):bisect.bisect_left(positions, hi)]
+
+
+def _any_between(positions: list[int], lo: int, hi: int) -> bool:
+    """Whether some sorted position p has lo <= p < hi."""
+    p = bisect.bisect_left(positions, lo)
+    return p < len(positions) and positions[p] < hi
+
+
+def _plainly_present(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
+                     index: CueIndex) -> bool:
+    """No word in the match's sentence that any rule of :func:`polarity_of` needs to call it otherwise.
+
+    Without a negation or hypothetical cue in the sentence, an "if"-word before the match, a short
+    question a "no" may answer, or a "så" that may close a Swedish verb-first condition, every
+    rule after the waved-away checks returns ``present``; most matches are in such sentences.
+    """
+    end = max(sent_end, e)
+    if (_any_between(index.negations, sent_start, end) or _any_between(index.hypotheticals, sent_start, end)
+            or _any_between(index.conditions, sent_start, s)):
+        return False
+    if sent_end - sent_start <= ECHO_MAX_TOKENS and words[sent_end - 1] == "?":
+        return False
+    return not ("så" in cues.then_words and "så" in words[sent_start:sent_end])
 
 CUES: dict[str, _Cues] = {
     "en": _Cues(
@@ -746,10 +775,12 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
         index = CueIndex(words, lang)
     mention = family == "stakeholder" or code in _MENTION_CODES
     sent_start, sent_end = _sentence(starts, s, len(words))
-    lo, hi = _clause(words, s, e, sent_start, sent_end, cues, index)
     if not mention and (_waved_away(words, s, e, sent_start, sent_end, cues, family)
                         or _topic_turned_down(words, s, e, sent_start, sent_end, cues, family, index)):
         return "negated"
+    if _plainly_present(words, s, e, sent_start, sent_end, cues, index):
+        return "present"
+    lo, hi = _clause(words, s, e, sent_start, sent_end, cues, index)
     # negation cues in scope: a few words either side of the match within its clause, and in a gap of the match
     after = min(hi, e + NEG_WINDOW_AFTER_BY_LANG.get(lang, NEG_WINDOW_AFTER))
     scope = [j for j in _between(index.negations, max(lo, s - NEG_WINDOW_BEFORE), after) if j not in literal]
@@ -893,12 +924,20 @@ def _fronted_time_phrase(words: list[str], s: int, lo: int, cues: _Cues) -> int 
     return None
 
 
-def _phrase_at(words: list[str], i: int, phrases) -> int:
+def _phrase_at(words: list[str], i: int, phrases: frozenset[tuple[str, ...]]) -> int:
     """Length of the first of ``phrases`` (word tuples) found at words[i:], else 0."""
+    firsts = _FIRST_WORDS.get(phrases)
+    if firsts is None:
+        firsts = _FIRST_WORDS[phrases] = frozenset(ph[0] for ph in phrases)
+    if i >= len(words) or words[i] not in firsts:
+        return 0
     for ph in phrases:
         if tuple(words[i:i + len(ph)]) == ph:
             return len(ph)
     return 0
+
+
+_FIRST_WORDS: dict[frozenset, frozenset[str]] = {}  # phrases -> their first words
 
 
 def _waved_away(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
@@ -987,6 +1026,8 @@ def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int,
     turns = 0  # clause openings passed on the way back: "if X, we'd Y, Z" reaches X and Y, not Z
     stops = cues.condition_stops
     verb_first = "så" in cues.then_words and words[sent_end - 1] != "?"
+    if not verb_first and not _between(index.conditions, sent_start, s):
+        return None  # only an "if"-word or a verb-first condition can govern
     # the words that can act, last first; the sentence's first word can open a verb-first condition
     candidates = _between(index.condition_stops, sent_start, s)
     if verb_first and sent_start < s and (not candidates or candidates[0] != sent_start):

@@ -343,6 +343,10 @@ INDEX_TEXTS = [
     ("sv", "Håller de priset så stannar jag, men om de höjer det så byter vi. Vi hade inte tid och sen skulle "
            "vi bara köra. Hade det inte varit för IVO hade vi aldrig bytt. Det var inte så att vi hade vuxit."),
     ("sv", "Priset, det brydde vi oss inte om, utan det var supporten. Budget? Nej."),
+    # plain sentences (no cue at all) next to ones with cues: the shortcut for plain sentences
+    ("en", "Our CFO signed it off in May. The price was fair and the board liked the support. It was not cheap."),
+    ("sv", "Styrelsen godkände priset i maj. Sänker de priset så stannar vi. Priset var inte lågt."),
+    ("de", "Der Vorstand hat im Mai unterschrieben. Der Preis war fair. Der Support war nicht schnell."),
     ("de", "Wenn die Fachgesellschaft das aufnimmt, dann sieht das anders aus, aber keine Chance ohne Budget. "
            "Einen Beirat haben wir nicht, und wir hätten nie gewechselt. Innovation, naja, das steht überall."),
 ]
@@ -361,7 +365,7 @@ def test_the_cue_index_gives_what_a_walk_over_every_word_gives(lang, text):
     every = CueIndex(words, lang)
     # every position is a candidate: the rules test each word in full, as before the index existed
     every.clause_stops = every.condition_stops = every.negations = every.hypotheticals = list(range(len(words)))
-    assert index.hypotheticals and len(index.clause_stops) < len(words)
+    assert 0 < len(index.clause_stops) < len(words)
     roles = [(0, s, s + 1) for s in range(len(words)) if words[s] in ("cfo", "board", "md", "styrelsen", "beirat")]
     targets = [("role", "approver")]
     checked = 0
