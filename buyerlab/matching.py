@@ -16,9 +16,10 @@ doc straight from the tokenizer, so the components' per-token writes are skipped
 only on a doc that spaCy's Matcher must see); :meth:`Rules.find` reads sentence starts (and,
 with a trained pipeline, lemmas) from the doc, for the ``buyerlab_coder`` component. Both
 give the same codes. The scan tries a phrase only where its anchor word is and only when the
-doc holds all its words; one-word and gapless phrases are checked in place. Measured with
-bench/coding.py (1M words, one process, as multiples of bare tokenisation, codebook 1.4.0):
-tokenizer 0.9x, this module 2.4-3.2x (the phrase scan 1.1-1.4x), polarity and roles 2.0x.
+doc holds all its words; one-word and gapless phrases are checked in place. Per-token steps
+run in C where they can (map/compress over the per-form tables). Estimated from profiles of
+bench/coding.py (one process, as multiples of bare tokenisation, codebook 1.4.0): tokenizer 1x,
+the phrase scan 0.6-0.7x, the token view and the polarity cue index 0.3x, polarity and roles 0.5x.
 
 A pattern word matches a token whose lower-cased form or lemma equals it: ``cost`` matches
 "costs" (lemma cost) and ``*chef`` matches "inköpschefen" (lemma inköpschef). Pattern words
