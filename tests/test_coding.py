@@ -481,3 +481,22 @@ def test_new_leader_named_as_stakeholder_is_the_initiator():
     r = df[(df["family"] == "stakeholder") & (df["polarity"] == "present")]
     assert len(r) >= 1 and set(r["buying_role"]) == {"initiator"}, df[["code", "evidence", "buying_role"]]
     assert "new_leadership" in set(df["code"])
+
+
+@pytest.mark.parametrize("lang", ["en", "sv", "de"])
+def test_pattern_words_split_as_the_tokenizer_splits_them(lang):
+    """The compile-time shortcut (letters only, no special case: one piece) agrees with the tokenizer."""
+    from buyerlab.codebook import parse_pattern
+    from buyerlab.nlp import get_pipeline
+
+    nlp = get_pipeline(lang)
+    split = matching._Splitter(nlp)
+    default = load_codebook()
+    patterns = [p for c in default.codes for p in c.patterns.get(lang, [])]
+    patterns += [p for cues in default.buying_roles.values() for p in cues.get(lang, [])]
+    words = {t.values[0] for p in patterns if isinstance(p, str) for t in parse_pattern(p)
+             if t.kind not in ("gap", "any-of")}
+    words |= {"cannot", "it-avdelning", "z.B.", "don't", "IT", "säkerhets-"}  # special cases and punctuation
+    assert len(words) > 3000
+    assert sum(len(split(w)) > 1 for w in words) > 0
+    assert all(split(w) == [t.text for t in nlp.tokenizer(w)] for w in words)
