@@ -137,9 +137,9 @@ class _Cues:
     generic_subjects: frozenset[str] = frozenset()  # "if you ...", "om man ...": a general rule
     future: frozenset[str] = frozenset()  # English consequent markers of an imagined event
 
-    # The walks below visit every word between a match and its clause or sentence edge; most
-    # words can end no walk, so each walk skips straight over words outside these sets (the
-    # tests at a stop word are the full ones).
+    # Most words can neither end a walk from a match to its clause or sentence edge nor change
+    # what it finds; these sets name the ones that can, and a CueIndex holds their positions in a
+    # doc, so a walk visits only them (the full tests run there).
     @cached_property
     def clause_stops(self) -> frozenset[str]:
         """Words at which :func:`_clause` can end a clause: each of its tests needs one."""
@@ -236,7 +236,7 @@ def _plainly_present(words: list[str], s: int, e: int, sent_start: int, sent_end
 
     Without a negation or hypothetical cue in the sentence, an "if"-word before the match, a short
     question a "no" may answer, or a "så" that may close a Swedish verb-first condition, every
-    rule after the waved-away checks returns ``present``; most matches are in such sentences.
+    rule after the waved-away checks returns ``present``; about half of all matches are in such sentences.
     """
     end = max(sent_end, e)
     if (_any_between(index.negations, sent_start, end) or _any_between(index.hypotheticals, sent_start, end)
@@ -245,6 +245,7 @@ def _plainly_present(words: list[str], s: int, e: int, sent_start: int, sent_end
     if sent_end - sent_start <= ECHO_MAX_TOKENS and words[sent_end - 1] == "?":
         return False
     return not ("så" in cues.then_words and "så" in words[sent_start:sent_end])
+
 
 CUES: dict[str, _Cues] = {
     "en": _Cues(
