@@ -64,102 +64,16 @@ den Schreck"); a new leader named as a stakeholder is the initiator.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
-from functools import cached_property
 from itertools import compress
 
 from buyerlab.codebook import BUYING_ROLES
+from buyerlab.polarity_cues import CUES, PUNCT_BOUNDARIES, STRONG_PUNCT, Cues
 
 NEG_WINDOW_BEFORE = 6  # tokens between a negation cue and the match it scopes over
 NEG_WINDOW_AFTER = 5
 NEG_WINDOW_AFTER_BY_LANG = {"de": 8}  # German puts "nicht" at the end of the clause
 
 
-# --------------------------------------------------------------------------- cue lexicons
-# Language-specific cue words; why each exists is in the module docstring.
-
-@dataclass(frozen=True)
-class _Cues:
-    negation: frozenset[str]
-    negation_prefixes: tuple[str, ...]
-    not_negation_next: dict[str, frozenset[str]]  # cue -> next words that make it no negation
-    paired: frozenset[str]  # neither/nor: one negation, not two
-    contrast_after_negation: frozenset[str]  # "inte X utan Y": utan separates, does not negate
-    boundaries: frozenset[str]
-    hypothetical: frozenset[str]
-    hypothetical_prefixes: tuple[str, ...]
-    hypothetical_clause_initial: frozenset[str]  # only at the start of a clause ("om" = if/about)
-    hypothetical_before_have: frozenset[str]  # "could have", "might have"
-    inverted_conditional: frozenset[str]  # "hade vi ..." = "if we had ..."
-    pronouns: frozenset[str]
-    inverts: bool = False  # "hade vi ..." / "had we ..." starts a conditional
-    # modal cues ("would", "skulle", "hätte") that are future-in-the-past after a reporting word
-    modal: frozenset[str] = frozenset()
-    reported: frozenset[str] = frozenset()
-    concessive: frozenset[str] = frozenset()  # "even" of "even if": a concession, not a condition
-    conditions: frozenset[str] = frozenset()  # "if"-type words (not modals)
-    preference: frozenset[str] = frozenset()  # "'d rather": a stated preference, not a wish
-    past_participles: frozenset[str] = frozenset()  # irregular; "'d" + participle = "had"
-    # stakeholder / competitor mentions: a negation after the mention negates the mention only
-    # when it is about taking part ("wasn't involved"); else it is the mention's own predicate
-    involvement_prefixes: tuple[str, ...] = ()
-    partitive: frozenset[str] = frozenset()  # "nobody on the team": the negation is the predicate's
-    object_pronouns: frozenset[str] = frozenset()
-    # "not X but Y" for options: X was weighed and turned down, i.e. on the table
-    contrast: frozenset[str] = frozenset()
-    # --- clause structure (codebook 1.4.0 polarity pass)
-    subjects: frozenset[str] = frozenset()  # subject pronouns: "and we ...", "that they ..." open a clause
-    coordinators: frozenset[str] = frozenset()  # "and"/"och"/"und": a clause boundary before a new subject
-    then_words: frozenset[str] = frozenset()  # "and then", "och sen", "und dann"; "så"/"dann" after a condition
-    # words after the match that open another clause with its own subject or content: a negation
-    # behind them is that clause's ("the sweep said it wouldn't pass", "så mycket tid att priset inte ...")
-    complementizers: frozenset[str] = frozenset()
-    relatives: frozenset[str] = frozenset()  # "that"/"which": own clause unless the match is its subject
-    reporting: frozenset[str] = frozenset()
-    # a fronted time adverbial ("After the outage ...", "Nach dem Vorfall ...") is presupposed
-    temporal_preps: frozenset[str] = frozenset()
-    # a topic named and waved away ("Innovation, naja, ...", "Sustainability? On paper, yes")
-    dismissals: frozenset[tuple[str, ...]] = frozenset()  # interjections: "naja", "nja"
-    nominal: frozenset[tuple[str, ...]] = frozenset()  # "on paper", "in theory": in name only
-    affirmations: frozenset[str] = frozenset()  # "naja, schon": a hedged yes, not a dismissal
-    replies: frozenset[tuple[str, ...]] = frozenset()  # "X, no chance", "X, inte direkt": a topic turned down
-    resumptive: frozenset[str] = frozenset()  # "X, that was never ...", "X, det brydde vi oss inte om"
-    # negative wording that states the problem: "we couldn't keep up", "de kunde inte prata med"
-    ability: frozenset[str] = frozenset()
-    perception: frozenset[str] = frozenset()  # "couldn't see/complain": a denial, not a lack
-    possession: frozenset[str] = frozenset()  # "didn't have the budget": the lack is the barrier
-    issue_words: frozenset[str] = frozenset()  # "had no problem with the price": a real denial
-    stance: tuple[str, ...] = ()  # "rely", "trust": a barrier named by its positive side
-    certainty: frozenset[str] = frozenset()  # "nobody was sure it could", "lohnt sich nicht": a doubt
-    worry: tuple[str, ...] = ()  # "afraid that ... if we switch": the worry is real
-    # "if I'm honest", "om jag ska vara ärlig": a remark about speaking, not a condition
-    speech_conditions: frozenset[str] = frozenset()
-    generic_subjects: frozenset[str] = frozenset()  # "if you ...", "om man ...": a general rule
-    future: frozenset[str] = frozenset()  # English consequent markers of an imagined event
-
-    # Most words can neither end a walk from a match to its clause or sentence edge nor change
-    # what it finds; these sets name the ones that can, and a CueIndex holds their positions in a
-    # doc, so a walk visits only them (the full tests run there).
-    @cached_property
-    def clause_stops(self) -> frozenset[str]:
-        """Words at which :func:`_clause` can end a clause: each of its tests needs one."""
-        return frozenset(_PUNCT_BOUNDARIES | self.boundaries | self.contrast_after_negation | self.coordinators
-                         | (self.inverted_conditional if self.inverts else frozenset()))
-
-    @cached_property
-    def cue_kinds(self) -> _CueKinds:
-        """word -> bit mask of the :class:`CueIndex` lists the word belongs to (each form worked out once)."""
-        return _CueKinds(self)
-
-    @cached_property
-    def condition_stops(self) -> frozenset[str]:
-        """Words at which :func:`_condition_governs` acts, besides a Swedish verb-first condition."""
-        return frozenset(_STRONG_PUNCT | self.boundaries | self.then_words | {","} | self.conditions
-                         | (self.inverted_conditional if self.inverts else frozenset()))
-
-
-_PUNCT_BOUNDARIES = frozenset({",", ";", ":", "—", "–", "--", "(", ")", "?", "!", "."})
-_STRONG_PUNCT = frozenset({";", ":", "—", "–", "--", "(", ")"})
 _VERB_FIRST_AFTER = frozenset({",", "men", "och"})  # what may precede a Swedish verb-first condition
 
 
@@ -171,7 +85,7 @@ _LISTS_OF = tuple(tuple(j for j in range(7) if mask >> j & 1) for mask in range(
 class _CueKinds(dict):
     """word -> its kind (a bit mask, 0 for most words), computed on a form's first lookup."""
 
-    def __init__(self, cues: _Cues) -> None:
+    def __init__(self, cues: Cues) -> None:
         super().__init__()
         self.cues = cues
         self.hypothetical = (cues.hypothetical | cues.hypothetical_before_have | cues.hypothetical_clause_initial
@@ -191,6 +105,9 @@ class _CueKinds(dict):
         return kind
 
 
+_KINDS: dict[str, _CueKinds] = {}  # language -> its kind table
+
+
 class CueIndex:
     """Sorted positions of one doc's cue words, found once and shared by every match in the doc.
 
@@ -207,7 +124,10 @@ class CueIndex:
             self.punctuation = self.conditions = []
             return
         # one lookup per word (in C), then a short loop over the few words of any kind
-        kinds = list(map(cues.cue_kinds.__getitem__, words))
+        table = _KINDS.get(lang)
+        if table is None:
+            table = _KINDS[lang] = _CueKinds(cues)
+        kinds = list(map(table.__getitem__, words))
         lists: tuple[list[int], ...] = ([], [], [], [], [], [], [])
         for i in compress(range(len(kinds)), kinds):
             for j in _LISTS_OF[kinds[i]]:
@@ -230,7 +150,7 @@ def _any_between(positions: list[int], lo: int, hi: int) -> bool:
     return p < len(positions) and positions[p] < hi
 
 
-def _plainly_present(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
+def _plainly_present(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: Cues,
                      index: CueIndex) -> bool:
     """No word in the match's sentence that any rule of :func:`polarity_of` needs to call it otherwise.
 
@@ -247,208 +167,6 @@ def _plainly_present(words: list[str], s: int, e: int, sent_start: int, sent_end
     return not ("så" in cues.then_words and "så" in words[sent_start:sent_end])
 
 
-CUES: dict[str, _Cues] = {
-    "en": _Cues(
-        negation=frozenset({"not", "n't", "never", "no", "neither", "nor", "without", "hardly", "nothing",
-                            "nobody", "none", "barely", "cannot", "nowhere"}),
-        negation_prefixes=(),
-        not_negation_next={
-            "not": frozenset({"only", "just", "merely", "least"}),
-            "n't": frozenset({"only", "just", "merely"}),
-            "no": frozenset({"doubt", "question", "wonder", "matter"}),
-            "without": frozenset({"doubt", "question"}),
-        },
-        paired=frozenset({"neither", "nor"}),
-        contrast_after_negation=frozenset(),
-        boundaries=frozenset({"but", "however", "although", "though", "because", "whereas", "while", "so",
-                              "unless", "whether"}),
-        hypothetical=frozenset({"if", "would", "might", "unless", "suppose", "supposing", "imagine",
-                                "hypothetically", "'d", "hopefully", "ideally", "wish", "wished"}),
-        hypothetical_prefixes=(),
-        hypothetical_clause_initial=frozenset(),
-        hypothetical_before_have=frozenset({"could", "should", "must"}),
-        inverted_conditional=frozenset({"had", "were"}),
-        pronouns=frozenset({"we", "i", "they", "you", "he", "she", "it"}),
-        inverts=True,
-        modal=frozenset({"would", "'d", "might"}),
-        reported=frozenset({"that", "how", "whether", "what", "where", "when", "said", "says", "thought",
-                            "knew", "know", "worried", "feared", "afraid", "wanted", "told", "promised",
-                            "expected", "hoped", "assumed", "sure", "wondered", "concerned", "who", "which",
-                            "agreed", "decided", "convinced", "certain", "doubted", "doubt", "believed", "believe",
-                            "think", "asked", "insisted", "demanded", "guaranteed", "ensured", "until"}),
-        concessive=frozenset({"even"}),
-        conditions=frozenset({"if", "unless", "suppose", "supposing", "imagine", "hypothetically"}),
-        preference=frozenset({"rather", "prefer", "sooner"}),
-        past_participles=frozenset({"been", "had", "got", "gotten", "gone", "done", "seen", "made", "set", "spent",
-                                    "heard", "known", "taken", "given", "found", "put", "left", "come", "run",
-                                    "bought", "brought", "thought", "told", "said", "built", "sent", "felt",
-                                    "kept", "lost", "met", "paid", "won", "begun", "become", "chosen",
-                                    "written", "spoken", "shown", "grown", "read", "hit", "cut", "let",
-                                    "sat", "stood", "held", "sold", "dealt", "meant", "stuck", "taught", "caught",
-                                    "fought", "sought", "understood", "drawn", "driven", "eaten",
-                                    "fallen", "flown", "forgotten", "hidden", "ridden", "risen", "shut",
-                                    "slept", "swung", "torn", "worn", "thrown", "woken", "used"}),
-        involvement_prefixes=("involv", "ask", "consult", "includ", "part", "say", "inform", "invit", "told", "care",
-                              "interest", "bother",
-                              "option", "table", "consider"),
-        partitive=frozenset({"nobody", "none", "no", "nothing"}),
-        object_pronouns=frozenset({"her", "him", "them", "us", "me", "it", "you"}),
-        contrast=frozenset({"but", "instead", "rather"}),
-        subjects=frozenset({"we", "i", "they", "you", "he", "she", "it", "nobody", "everyone", "everybody"}),
-        coordinators=frozenset({"and", "or"}),
-        then_words=frozenset({"then"}),
-        complementizers=frozenset(),
-        relatives=frozenset({"that", "which", "who"}),
-        reporting=frozenset({"said", "says", "say", "told", "tells", "thought", "think", "thinks", "felt", "feels",
-                             "claimed", "claims", "warned", "explained", "mentioned", "admitted", "insisted",
-                             "reckoned", "promised", "argued"}),
-        temporal_preps=frozenset({"after", "since", "before", "during", "following"}),
-        dismissals=frozenset({("meh",)}),
-        nominal=frozenset({("on", "paper"), ("in", "theory"), ("officially",), ("supposedly",), ("nominally",)}),
-        affirmations=frozenset({"yes", "yeah", "definitely", "absolutely", "sure"}),
-        replies=frozenset({("no", "chance"), ("no", "way"), ("not", "really"), ("not", "so", "much"),
-                           ("not", "at", "all"), ("not", "seriously"), ("never",), ("hardly",), ("not", "much")}),
-        resumptive=frozenset({"that", "it", "this", "those", "they"}),
-        ability=frozenset({"ca", "can", "could", "cannot", "able", "manage", "managed"}),
-        perception=frozenset({"see", "find", "think", "imagine", "say", "tell", "complain", "remember",
-                              "believe", "recall"}),
-        possession=frozenset({"have", "had", "has", "having", "got", "there"}),
-        issue_words=frozenset({"issue", "issues", "problem", "problems", "concern", "concerns", "objection",
-                               "objections", "worry", "worries", "question", "questions", "discussion",
-                               "complaints", "topic", "factor", "argument"}),
-        stance=("rely", "trust", "believ", "convinc", "confiden", "depend"),
-        certainty=frozenset({"sure", "convinced", "certain", "confident", "worth"}),
-        worry=("afraid", "worr", "fear", "scare", "nervous", "concern", "anxious", "dread"),
-        speech_conditions=frozenset({"honest", "remember", "recall", "anything", "ask", "like", "mean",
-                                     "memory", "serves", "say", "will", "may"}),
-        generic_subjects=frozenset({"you", "one"}),
-        future=frozenset({"will", "'ll", "wo", "gonna", "going", "could", "can", "ca", "might", "should",
-                          "must", "'d", "would", "have", "need"}),
-    ),
-    "sv": _Cues(
-        negation=frozenset({"inte", "icke", "ej", "aldrig", "ingen", "inget", "inga", "ingenting", "varken",
-                            "eller", "utan", "knappast", "knappt", "ingenstans", "ingalunda"}),
-        negation_prefixes=(),
-        not_negation_next={
-            "inte": frozenset({"bara", "minst", "enbart", "endast"}),
-            "utan": frozenset({"tvekan", "tvivel"}),
-            "ingen": frozenset({"tvekan", "fråga"}),
-        },
-        paired=frozenset({"varken", "eller"}),
-        contrast_after_negation=frozenset({"utan"}),
-        boundaries=frozenset({"men", "fast", "eftersom", "därför", "medan", "trots", "dock", "så", "för"}),
-        hypothetical=frozenset({"skulle", "ifall", "vore", "kanske", "förhoppningsvis", "önskar", "önskade"}),
-        hypothetical_prefixes=(),
-        hypothetical_clause_initial=frozenset({"om"}),
-        hypothetical_before_have=frozenset({"kunde"}),
-        inverted_conditional=frozenset({"hade", "var"}),
-        pronouns=frozenset({"vi", "jag", "de", "ni", "man", "han", "hon", "det", "dom"}),
-        inverts=True,
-        modal=frozenset({"skulle", "vore"}),
-        reported=frozenset({"att", "trodde", "tänkte", "sa", "sade", "var", "hur", "vad", "när", "ville",
-                            "föreslog", "meddelade", "lovade", "visste", "rädd", "rädda", "orolig", "oroliga",
-                            "som", "undrade", "räknade", "övertygad", "övertygade", "säker", "säkra", "tror",
-                            "bestämde", "krävde", "förrän", "tills"}),
-        concessive=frozenset({"även", "också"}),
-        conditions=frozenset({"om", "ifall"}),
-        preference=frozenset({"hellre"}),
-        involvement_prefixes=("inblandad", "involverad", "tillfrågad", "delaktig", "med", "frågad", "aktuell", "bry",
-                              "intresse",
-                              "alternativ", "säga", "informerad"),
-        partitive=frozenset({"ingen", "inget", "inga", "ingenting"}),
-        object_pronouns=frozenset({"henne", "honom", "dem", "dom", "oss", "mig", "det", "er"}),
-        contrast=frozenset({"utan", "men", "istället", "hellre"}),
-        subjects=frozenset({"vi", "jag", "de", "dom", "ni", "man", "han", "hon", "det", "den", "ingen", "alla"}),
-        coordinators=frozenset({"och"}),  # not "eller": the second half of "varken ... eller"
-        then_words=frozenset({"sen", "sedan", "då", "så"}),
-        complementizers=frozenset({"att"}),
-        relatives=frozenset({"som"}),
-        reporting=frozenset({"sa", "sade", "säger", "sagt", "tyckte", "tycker", "trodde", "tror", "menade",
-                             "berättade", "varnade", "förklarade", "lovade", "erkände"}),
-        temporal_preps=frozenset({"efter", "sedan", "innan", "före", "under"}),
-        dismissals=frozenset({("nja",), ("äsch",)}),  # not "tja": a neutral "well"
-        nominal=frozenset({("på", "papperet"), ("i", "teorin"), ("officiellt",)}),
-        affirmations=frozenset({"ja", "jo", "jodå", "absolut", "visst", "definitivt"}),
-        replies=frozenset({("inte", "direkt"), ("inte", "alls"), ("inte", "särskilt"), ("aldrig",), ("knappast",),
-                           ("absolut", "inte"), ("inte", "en", "chans"), ("inte", "riktigt"), ("inte", "så", "mycket")}),
-        resumptive=frozenset({"det", "den", "de", "dom", "dem", "detta"}),
-        ability=frozenset({"kan", "kunde", "kunnat", "klarar", "klarade", "klarat", "hann", "hinner", "hunnit",
-                           "orkar", "orkade", "lyckades", "gick", "går"}),
-        perception=frozenset({"se", "hitta", "tänka", "klaga", "säga", "minnas", "tro", "påstå"}),
-        possession=frozenset({"har", "hade", "haft", "fanns", "finns", "fick", "få"}),
-        issue_words=frozenset({"problem", "problemet", "problemen", "fråga", "frågan", "frågor", "diskussion",
-                               "diskussioner", "oro", "invändning", "invändningar", "betänkligheter", "farhågor",
-                               "tema", "faktor", "sak"}),
-        stance=("lita", "litar", "litade", "förtro", "övertyg", "tro"),
-        certainty=frozenset({"säker", "säkra", "övertygad", "övertygade", "värt", "lönt", "lönade", "lönar"}),
-        worry=("rädd", "orolig", "oro", "ängsl", "nervös", "farhåg", "bävade", "fruktade"),
-        speech_conditions=frozenset({"ärlig", "ärligt", "minns", "frågar", "säga", "vill", "mig"}),
-        generic_subjects=frozenset({"du", "man", "ni"}),
-    ),
-    "de": _Cues(
-        negation=frozenset({"nicht", "nie", "niemals", "weder", "noch", "ohne", "nichts", "kaum", "niemand",
-                            "nirgends", "nirgendwo", "keineswegs", "keinesfalls", "nix"}),
-        negation_prefixes=("kein",),
-        not_negation_next={
-            "nicht": frozenset({"nur", "zuletzt", "allein"}),
-            "ohne": frozenset({"zweifel", "frage"}),
-            "kein": frozenset({"zweifel", "wunder", "frage"}),
-            "keine": frozenset({"frage", "zweifel"}),
-        },
-        paired=frozenset({"weder", "noch"}),
-        contrast_after_negation=frozenset({"sondern"}),
-        boundaries=frozenset({"aber", "sondern", "obwohl", "weil", "denn", "doch", "während", "jedoch",
-                              "dass", "deshalb", "deswegen"}),
-        hypothetical=frozenset({"wenn", "falls", "sofern", "vielleicht", "wenn's", "wenns", "hoffentlich",
-                                "idealerweise", "wünschte", "wünsche", "wünschen"}),
-        hypothetical_prefixes=("hätt", "wär", "würd", "könnt"),
-        hypothetical_clause_initial=frozenset(),
-        hypothetical_before_have=frozenset(),
-        inverted_conditional=frozenset(),
-        pronouns=frozenset(),
-        modal=frozenset(),  # the Konjunktiv prefixes below are modal too (see _is_modal)
-        reported=frozenset({"dass", "ob", "wie", "was", "wo", "wann", "gesagt", "meinte", "dachte", "gedacht",
-                            "gewusst", "wusste", "befürchtet", "sorge", "angst", "versprochen", "wollte",
-                            "wollten", "sagte", "hieß", "überzeugt", "sicher", "glaubte", "geglaubt",
-                            "vereinbart", "entschieden", "verlangt", "bis"}),
-        concessive=frozenset({"auch", "selbst"}),
-        conditions=frozenset({"wenn", "falls", "sofern", "wenn's", "wenns"}),
-        preference=frozenset({"lieber"}),
-        involvement_prefixes=("beteiligt", "gefragt", "eingebunden", "einbezogen", "dabei", "mitrede", "mitgerede",
-                              "interess", "kümmer", "gekümmert",
-                              "option", "frage", "infrage", "informiert"),
-        partitive=frozenset({"niemand", "keiner", "keine", "keines", "nichts"}),
-        object_pronouns=frozenset({"sie", "ihn", "ihm", "ihr", "uns", "mich", "mir", "es", "ihnen"}),
-        contrast=frozenset({"sondern", "aber", "stattdessen", "lieber"}),
-        subjects=frozenset({"wir", "ich", "sie", "er", "es", "man", "keiner", "niemand", "alle"}),
-        coordinators=frozenset({"und"}),
-        then_words=frozenset({"dann", "da"}),
-        complementizers=frozenset({"dass", "ob"}),
-        relatives=frozenset(),  # German relatives follow a comma, a clause boundary already
-        reporting=frozenset({"sagte", "sagten", "gesagt", "sagt", "meinte", "meinten", "meint", "dachte",
-                             "dachten", "fand", "fanden", "findet", "erklärte", "warnte", "versprach", "behauptete",
-                             "glaubte", "glaubten"}),
-        temporal_preps=frozenset({"nach", "seit", "während"}),  # not "vor": "Angst vor dem Preis"
-        dismissals=frozenset({("naja",), ("na", "ja"), ("ach", "was")}),  # not "tja": a neutral "well"
-        nominal=frozenset({("auf", "dem", "papier"), ("theoretisch",), ("offiziell",)}),
-        affirmations=frozenset({"schon", "ja", "doch", "absolut", "durchaus", "definitiv"}),
-        replies=frozenset({("eher", "nicht"), ("nicht", "wirklich"), ("gar", "nicht"), ("auf", "keinen", "fall"),
-                           ("keine", "chance"), ("nie",), ("kaum",), ("nicht", "so", "sehr"), ("überhaupt", "nicht")}),
-        resumptive=frozenset({"das", "der", "die", "dem", "den", "es", "dies"}),
-        ability=frozenset({"kann", "kannst", "können", "konnte", "konnten", "könnte", "könnten", "schaffte",
-                           "schafften", "schaffen", "ging", "geht", "gekonnt"}),
-        perception=frozenset({"sehen", "finden", "sagen", "klagen", "beklagen", "vorstellen", "erinnern",
-                              "behaupten"}),
-        possession=frozenset({"haben", "hatten", "hatte", "hat", "habe", "gab", "gibt", "gehabt", "bekommen"}),
-        issue_words=frozenset({"problem", "probleme", "thema", "frage", "fragen", "diskussion", "bedenken",
-                               "sorge", "sorgen", "einwand", "einwände", "faktor", "punkt"}),
-        stance=("vertrau", "verlass", "überzeug", "glaub"),
-        certainty=frozenset({"sicher", "überzeugt", "wert", "lohnt", "lohnte", "gelohnt"}),
-        worry=("angst", "sorge", "befürcht", "bedenken", "fürcht", "ängstlich", "nervös"),
-        speech_conditions=frozenset({"ehrlich", "erinnere", "will", "mich", "fragen", "fragt"}),
-        generic_subjects=frozenset({"du", "man", "ihr"}),
-    ),
-}
 _MENTION_CODES = frozenset({"competitor", "new_leadership"})  # besides stakeholders: codes that name a party
 INITIATOR_CODES = frozenset({"new_leadership"})  # a new leader named as a stakeholder brought the change
 _PREP_NEGATORS = frozenset({"without", "utan", "ohne"})  # negate only the phrase after them
@@ -528,7 +246,7 @@ def _sentence(starts: list[int], s: int, n: int) -> tuple[int, int]:
     return starts[k - 1], starts[k] if k < len(starts) else n
 
 
-def _clause(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
+def _clause(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: Cues,
             index: CueIndex) -> tuple[int, int]:
     """(lo, hi): the clause around words[s:e], within its sentence."""
     stops = index.clause_stops
@@ -554,14 +272,14 @@ def _clause(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cu
     return lo, hi
 
 
-def _ends_clause(words: list[str], i: int, sent_start: int, cues: _Cues) -> bool:
+def _ends_clause(words: list[str], i: int, sent_start: int, cues: Cues) -> bool:
     """Punctuation, a boundary word, "utan" after a negation or a coordinator opening a clause at i."""
     w = words[i]
-    return (w in _PUNCT_BOUNDARIES or _boundary_word(words, i, cues) or w in cues.contrast_after_negation
+    return (w in PUNCT_BOUNDARIES or _boundary_word(words, i, cues) or w in cues.contrast_after_negation
             and _negation_before(words, sent_start, i, cues) or _new_coordinate(words, i, cues))
 
 
-def _boundary_word(words: list[str], i: int, cues: _Cues) -> bool:
+def _boundary_word(words: list[str], i: int, cues: Cues) -> bool:
     """A boundary word at i, except "så" in "inte så att" ("det var inte så att vi hade vuxit" negates
     the att-clause: "it wasn't that we had grown")."""
     w = words[i]
@@ -573,7 +291,7 @@ def _boundary_word(words: list[str], i: int, cues: _Cues) -> bool:
                 and words[i - 1] in cues.negation)
 
 
-def _new_coordinate(words: list[str], i: int, cues: _Cues) -> bool:
+def _new_coordinate(words: list[str], i: int, cues: Cues) -> bool:
     """ "and we ...", "och sen skulle vi ...", "und dann ...": a coordinator that opens a clause of its own.
 
     Coordinated clauses have their own negation and mood ("Vi fick två timmars utbildning och sen
@@ -586,14 +304,14 @@ def _new_coordinate(words: list[str], i: int, cues: _Cues) -> bool:
     return nxt in cues.subjects or nxt in cues.then_words
 
 
-def _inverted_main_clause(words: list[str], i: int, sent_start: int, cues: _Cues) -> bool:
+def _inverted_main_clause(words: list[str], i: int, sent_start: int, cues: Cues) -> bool:
     """A verb-first "hade vi" in mid-sentence: the main clause of a counterfactual starts here."""
     return (cues.inverts and i > sent_start and words[i] in cues.inverted_conditional
             and i + 1 < len(words) and words[i + 1] in cues.pronouns
             and words[sent_start] in cues.inverted_conditional)
 
 
-def _is_negation(words: list[str], i: int, cues: _Cues) -> bool:
+def _is_negation(words: list[str], i: int, cues: Cues) -> bool:
     w = words[i]
     if not (w in cues.negation or cues.negation_prefixes and w.startswith(cues.negation_prefixes)):
         return False
@@ -604,7 +322,7 @@ def _is_negation(words: list[str], i: int, cues: _Cues) -> bool:
     return True
 
 
-def _negation_before(words: list[str], start: int, i: int, cues: _Cues) -> bool:
+def _negation_before(words: list[str], start: int, i: int, cues: Cues) -> bool:
     return any(_is_negation(words, j, cues) and words[j] not in cues.contrast_after_negation
                for j in range(start, i))
 
@@ -614,7 +332,7 @@ _ADVERBS_AFTER_MODAL = frozenset({"already", "just", "never", "ever", "always", 
                                   "aldrig", "nie", "nicht", "wohl", "sicher", "wahrscheinlich", "bestimmt"})
 
 
-def _modal_kind(words: list[str], i: int, cues: _Cues) -> str:
+def _modal_kind(words: list[str], i: int, cues: Cues) -> str:
     """For a modal cue at i: "had" ("she'd set up"), "perfect" ("would have"), "preference" or "plain"."""
     j = i + 1
     while j < len(words) and words[j] in _ADVERBS_AFTER_MODAL:
@@ -631,7 +349,7 @@ def _modal_kind(words: list[str], i: int, cues: _Cues) -> str:
     return "plain"
 
 
-def _is_reported(words: list[str], i: int, sent_start: int, cues: _Cues) -> bool:
+def _is_reported(words: list[str], i: int, sent_start: int, cues: Cues) -> bool:
     """A modal after a reporting or question word in its sentence: future in the past, not a condition."""
     return any(words[j] in cues.reported for j in range(max(sent_start, i - 8), i))
 
@@ -641,7 +359,7 @@ _WHETHER_VERBS = frozenset({"ask", "asked", "asking", "asks", "wonder", "wondere
 _TEMPORAL_CONJ = frozenset({"until", "till", "before", "after", "once", "when", "since"})
 
 
-def _is_hypothetical(words: list[str], i: int, lo: int, cues: _Cues, sent_start: int | None = None) -> bool:
+def _is_hypothetical(words: list[str], i: int, lo: int, cues: Cues, sent_start: int | None = None) -> bool:
     w = words[i]
     nxt = words[i + 1] if i + 1 < len(words) else ""
     sent_start = lo if sent_start is None else sent_start
@@ -686,7 +404,7 @@ _ANSWER_NO = frozenset({"no", "nope", "nah", "nej", "nä", "nää", "nein", "nee
 ECHO_MAX_TOKENS = 6  # "Price?" / "Der Preis?" / "Kostnaden?": a short question naming the code
 
 
-def _echo_answered_no(words: list[str], s: int, starts: list[int], cues: _Cues) -> bool:
+def _echo_answered_no(words: list[str], s: int, starts: list[int], cues: Cues) -> bool:
     """The match sits in a short echo question that the next sentence answers with a negation."""
     k = bisect.bisect_right(starts, s)
     sent_start, sent_end = starts[k - 1], starts[k] if k < len(starts) else len(words)
@@ -705,7 +423,7 @@ _SENT_PUNCT = frozenset({",", ";", ":", "—", "–", "--", "(", ")", "?", "!", 
 _PAST_MARKERS = frozenset({"had", "'d", "hade", "hätte", "hätten", "wäre", "wären"})
 
 
-def _negation_counts_for_mention(words: list[str], j: int, s: int, e: int, hi: int, cues: _Cues) -> bool:
+def _negation_counts_for_mention(words: list[str], j: int, s: int, e: int, hi: int, cues: Cues) -> bool:
     """Whether a negation cue at j negates a stakeholder/competitor mention at words[s:e].
 
     "We don't have a CISO", "no CFO": the cue governs the mention. "Our legal department
@@ -726,7 +444,7 @@ def _negation_counts_for_mention(words: list[str], j: int, s: int, e: int, hi: i
 
 
 def _apposition_predicate(words: list[str], lo: int, hi: int, sent_start: int, sent_end: int,
-                          cues: _Cues) -> tuple[int, int] | None:
+                          cues: Cues) -> tuple[int, int] | None:
     """The predicate clause of a mention set off by commas: "Our MD, Rob, wasn't involved",
     "Rob, our MD, wasn't involved". (start, end) of the words after the apposition, or None."""
     if hi >= sent_end or words[hi] != ",":
@@ -740,12 +458,12 @@ def _apposition_predicate(words: list[str], lo: int, hi: int, sent_start: int, s
     if start is None or start >= sent_end:
         return None
     end = start
-    while end < sent_end and words[end] not in _PUNCT_BOUNDARIES and words[end] not in cues.boundaries:
+    while end < sent_end and words[end] not in PUNCT_BOUNDARIES and words[end] not in cues.boundaries:
         end += 1
     return start, end
 
 
-def _counterfactual_condition(words: list[str], lo: int, hi: int, cues: _Cues) -> bool:
+def _counterfactual_condition(words: list[str], lo: int, hi: int, cues: Cues) -> bool:
     """The clause is a past counterfactual condition: "if it hadn't ...", "hade det inte funnits ..."."""
     if cues.inverts and hi - lo > 1 and words[lo] in cues.inverted_conditional and words[lo + 1] in cues.pronouns:
         return True
@@ -870,7 +588,7 @@ def polarity_of(words: list[str], s: int, e: int, starts: list[int] | None = Non
 
 
 def _cue_reaches(words: list[str], j: int, s: int, e: int, sent_start: int, sent_end: int,
-                 cues: _Cues | None = None) -> bool:
+                 cues: Cues | None = None) -> bool:
     """Whether the negation cue at j scopes over a match words[s:e], by the words around the cue."""
     w = words[j]
     if w in _PREP_NEGATORS:
@@ -913,7 +631,7 @@ def _discourse_marker(words: list[str], k: int) -> bool:
     return k > 0 and words[k - 1] in _DISCOURSE_BEFORE_SAYING
 
 
-def _fronted_time_phrase(words: list[str], s: int, lo: int, cues: _Cues) -> int | None:
+def _fronted_time_phrase(words: list[str], s: int, lo: int, cues: Cues) -> int | None:
     """Start of a clause-initial time phrase holding the match ("After the outage", "Nach dem Vorfall").
 
     A fronted time adverbial is presupposed: "Nach dem Vorfall war Geld nicht das Thema" says
@@ -941,7 +659,7 @@ def _phrase_at(words: list[str], i: int, phrases: frozenset[tuple[str, ...]]) ->
 _FIRST_WORDS: dict[frozenset, frozenset[str]] = {}  # phrases -> their first words
 
 
-def _waved_away(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
+def _waved_away(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: Cues,
                 family: str | None) -> bool:
     """A topic named first and then waved away, or a motive held only "on paper".
 
@@ -968,7 +686,7 @@ def _waved_away(words: list[str], s: int, e: int, sent_start: int, sent_end: int
     return bool(n) and not any(w in cues.affirmations for w in words[j + 1 + n:j + 4 + n])
 
 
-def _topic_turned_down(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: _Cues,
+def _topic_turned_down(words: list[str], s: int, e: int, sent_start: int, sent_end: int, cues: Cues,
                        family: str | None, index: CueIndex) -> bool:
     """A sentence-opening topic, then a comma and a refusal: "Going back to doing it by hand, no
     chance", "The price, not so much", "AI-matchning och sånt, det brydde vi oss inte ett dugg om",
@@ -1000,7 +718,7 @@ def _topic_turned_down(words: list[str], s: int, e: int, sent_start: int, sent_e
     if k < sent_end and words[k] in cues.resumptive and family in ("motive", "barrier", "alternative") and not any(
             words[m] in cues.subjects for m in range(sent_start, min(s, sent_start + 2))):
         end = k + 1
-        while end < min(sent_end, k + 10) and words[end] not in _PUNCT_BOUNDARIES and words[end] not in cues.boundaries:
+        while end < min(sent_end, k + 10) and words[end] not in PUNCT_BOUNDARIES and words[end] not in cues.boundaries:
             end += 1
         negs = [m for m in range(k + 1, end) if _is_negation(words, m, cues)
                 and not any(words[v] in _VOLITION for v in range(max(k, m - 2), m))]
@@ -1008,13 +726,13 @@ def _topic_turned_down(words: list[str], s: int, e: int, sent_start: int, sent_e
     return False
 
 
-def _strong_boundary(w: str, cues: _Cues) -> bool:
+def _strong_boundary(w: str, cues: Cues) -> bool:
     """A boundary that ends a conditional sentence's reach: "but", "because", a dash (not a comma)."""
-    return w in _STRONG_PUNCT or (w in cues.boundaries and w not in cues.then_words
+    return w in STRONG_PUNCT or (w in cues.boundaries and w not in cues.then_words
                                   and w not in cues.complementizers and w not in ("whether", "unless", "ob", "för"))
 
 
-def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int, cues: _Cues,
+def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int, cues: Cues,
                        index: CueIndex) -> int | None:
     """Position of a condition earlier in the sentence whose antecedent or consequent holds the match.
 
@@ -1050,7 +768,7 @@ def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int,
                 return None
         if w in cues.conditions:
             if w in cues.hypothetical_clause_initial and not (
-                    c == sent_start or words[c - 1] in _PUNCT_BOUNDARIES or words[c - 1] in cues.coordinators
+                    c == sent_start or words[c - 1] in PUNCT_BOUNDARIES or words[c - 1] in cues.coordinators
                     or words[c - 1] in ("men", "eller")):
                 continue  # "om" = "about" inside a clause
             if _not_a_condition(words, c, sent_start, sent_end, cues):
@@ -1061,7 +779,7 @@ def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int,
     return None
 
 
-def _not_a_condition(words: list[str], c: int, sent_start: int, sent_end: int, cues: _Cues) -> bool:
+def _not_a_condition(words: list[str], c: int, sent_start: int, sent_end: int, cues: Cues) -> bool:
     """An "if"-word at c that imagines nothing.
 
     "even if" / "även om" / "auch wenn" concede; "asking if the tills were down" is "whether"; a
@@ -1083,7 +801,7 @@ _PAST_FORMS = frozenset({"was", "were", "had", "did", "'d", "could", "would", "m
                          "brought", "bought", "paid", "sent", "lost", "ever"})
 
 
-def _zero_conditional(words: list[str], i: int, sent_start: int, cues: _Cues) -> bool:
+def _zero_conditional(words: list[str], i: int, sent_start: int, cues: Cues) -> bool:
     """English "if" + present tense with a consequent free of modals: a general rule, not an imagined event.
 
     "If it goes wrong it's her registration on the line", "If it saves me one blanket spray,
@@ -1114,10 +832,10 @@ def _zero_conditional(words: list[str], i: int, sent_start: int, cues: _Cues) ->
 _HEDGES = frozenset({"maybe", "perhaps", "probably", "possibly", "definitely", "certainly", "hopefully"})
 
 
-def _speech_condition(words: list[str], c: int, sent_end: int, cues: _Cues) -> bool:
+def _speech_condition(words: list[str], c: int, sent_end: int, cues: Cues) -> bool:
     """ "if I'm honest", "if you ask me", "om jag minns rätt": a short condition about the talk itself."""
     j = c + 1
-    while j < sent_end and words[j] not in _PUNCT_BOUNDARIES and words[j] not in cues.boundaries:
+    while j < sent_end and words[j] not in PUNCT_BOUNDARIES and words[j] not in cues.boundaries:
         j += 1
     return j - c <= 6 and any(words[k] in cues.speech_conditions for k in range(c + 1, j))
 
@@ -1127,7 +845,7 @@ _NOT_VERBS = frozenset({"ja", "jo", "nej", "nä", "och", "men", "så", "då", "s
                         "eftersom", "medan", "tyvärr", "faktiskt", "egentligen", "ärligt", "visst"})
 
 
-def _verb_first_condition(words: list[str], c: int, sent_start: int, sent_end: int, cues: _Cues) -> bool:
+def _verb_first_condition(words: list[str], c: int, sent_start: int, sent_end: int, cues: Cues) -> bool:
     """Swedish "Håller de priset så stannar jag": a clause opening verb-first and answered by "så"."""
     if "så" not in cues.then_words or words[sent_end - 1] == "?" or c + 2 >= sent_end:
         return False
@@ -1142,7 +860,7 @@ _WHAT_HAPPENS = frozenset({"happens", "happened", "happen", "händer", "hände",
 _WHAT = frozenset({"what", "vad", "was"})
 
 
-def _worried_before(words: list[str], j: int, sent_start: int, cues: _Cues) -> bool:
+def _worried_before(words: list[str], j: int, sent_start: int, cues: Cues) -> bool:
     """A worry earlier in the sentence governs the cue at j ("afraid that ... if we switch", "couldn't
     tell me what happens to the warranty if they go under")."""
     for k in range(j - 1, sent_start - 1, -1):
@@ -1155,7 +873,7 @@ def _worried_before(words: list[str], j: int, sent_start: int, cues: _Cues) -> b
     return False
 
 
-def _stance_named(words: list[str], s: int, e: int, literal: frozenset[int], cues: _Cues) -> bool:
+def _stance_named(words: list[str], s: int, e: int, literal: frozenset[int], cues: Cues) -> bool:
     """The match names the positive side of a barrier ("rely on it", "trust", "lita på")."""
     return bool(cues.stance) and any(words[k].startswith(cues.stance) for k in range(s, e) if k in literal)
 
@@ -1166,7 +884,7 @@ _STATE_FAMILIES = frozenset({"barrier", "trigger", "motive"})
 
 def _negative_wording_states_it(words: list[str], positions: list[int], s: int, e: int, lo: int, hi: int,
                                 literal: frozenset[int], family: str | None, code: str | None,
-                                cues: _Cues) -> bool:
+                                cues: Cues) -> bool:
     """Negative wording that states the code rather than denying it (see the module docstring).
 
     - a negated ability ("we couldn't keep up", "de kunde inte prata med vårt ekonomisystem",
@@ -1203,7 +921,7 @@ def _negative_wording_states_it(words: list[str], positions: list[int], s: int, 
     return False
 
 
-def _contrast_follows(words: list[str], e: int, starts: list[int], cues: _Cues) -> bool:
+def _contrast_follows(words: list[str], e: int, starts: list[int], cues: Cues) -> bool:
     k = bisect.bisect_right(starts, e - 1)
     end = starts[k] if k < len(starts) else len(words)
     return any(words[j] in cues.contrast for j in range(e, min(end, e + 6)))
