@@ -120,7 +120,6 @@ def _code_languages(groups: list[tuple[str, list[str]]], codebook: Codebook, mod
     if parallel:
         for lang, _ in groups:
             rules_for(codebook, lang, models.get(lang), fp)  # compile once before forking
-    if parallel:
         # Workers return only the small result tuples: shipping Docs back (nlp.pipe(n_process=...))
         # costs more than the coding itself. One pool for every language: it starts once, and
         # chunks of the next language keep both workers busy while one finishes the last.

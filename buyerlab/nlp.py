@@ -193,7 +193,7 @@ class BuyerlabSentencizer:
         n = len(orths)
         out = [0]
         k = 0  # the first token not yet scanned
-        for j in list(compress(range(n), map(final.__contains__, orths))):
+        for j in compress(range(n), map(final.__contains__, orths)):
             if j < k:
                 continue  # inside the run of punctuation already scanned: same next start
             k = j + 1

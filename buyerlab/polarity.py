@@ -74,10 +74,7 @@ NEG_WINDOW_AFTER = 5
 NEG_WINDOW_AFTER_BY_LANG = {"de": 8}  # German puts "nicht" at the end of the clause
 
 
-_VERB_FIRST_AFTER = frozenset({",", "men", "och"})  # what may precede a Swedish verb-first condition
-
-
-# The lists of a CueIndex, as bits of a word's kind; a Swedish verb-first condition can open after _AFTER.
+# The lists of a CueIndex, as bits of a word's kind; a verb-first condition can open after an _AFTER word.
 _CLAUSE, _CONDITION, _NEGATION, _HYPOTHETICAL, _PUNCTUATION, _AFTER, _IF = 1, 2, 4, 8, 16, 32, 64
 _LISTS_OF = tuple(tuple(j for j in range(7) if mask >> j & 1) for mask in range(128))  # mask -> list numbers
 
@@ -99,7 +96,7 @@ class _CueKinds(dict):
                 | (word in self.hypothetical or bool(cues.hypothetical_prefixes)
                    and word.startswith(cues.hypothetical_prefixes)) * _HYPOTHETICAL
                 | (word in _SENT_PUNCT) * _PUNCTUATION
-                | ("så" in cues.then_words and word in _VERB_FIRST_AFTER) * _AFTER
+                | (word in cues.verb_first_after) * _AFTER
                 | (word in cues.conditions) * _IF)
         self[word] = kind
         return kind
@@ -164,7 +161,7 @@ def _plainly_present(words: list[str], s: int, e: int, sent_start: int, sent_end
         return False
     if sent_end - sent_start <= ECHO_MAX_TOKENS and words[sent_end - 1] == "?":
         return False
-    return not ("så" in cues.then_words and "så" in words[sent_start:sent_end])
+    return not (cues.verb_first_then and cues.verb_first_then in words[sent_start:sent_end])
 
 
 _MENTION_CODES = frozenset({"competitor", "new_leadership"})  # besides stakeholders: codes that name a party
@@ -182,24 +179,7 @@ _WH_SUBORDINATORS = frozenset({"why", "how", "whether", "varför", "hur", "huruv
 _COUNTERFACTUAL_MODALS = frozenset({"would", "'d", "hade", "skulle", "hätte", "hätten", "wäre", "wären", "würde",
                                     "würden"})
 # "noch" is only a negation as the second half of "weder ... noch"; "eller" of "varken ... eller".
-_PAIR_ONLY = {"noch", "eller", "nor"}
-
-
-
-_CONTINUING_SUBJECTS = {  # a sentence opening with one of these goes on about the party just named
-    "en": frozenset({"he", "she", "they"}),
-    "sv": frozenset({"han", "hon", "de", "dom"}),
-    "de": frozenset({"er", "sie"}),  # not "der"/"die": mostly articles at a sentence start
-}
-
-
-_DEMONSTRATIVE_SUBJECTS = {"de": frozenset({"der", "die"})}
-_FINITE_AUX = {
-    "de": frozenset({"hat", "hatte", "hatten", "haben", "ist", "war", "waren", "wollte", "wollten", "meinte", "sagte",
-                     "muss", "musste", "mussten", "kann", "konnte", "konnten", "hätte", "hätten", "wäre", "würde",
-                     "wird", "will", "soll", "sollte", "darf", "durfte"}),
-    "sv": frozenset({"har", "hade", "är", "var", "ville", "sa", "sade", "måste", "kan", "kunde", "skulle", "ska"}),
-}
+_PAIR_ONLY = frozenset({"noch", "eller", "nor"})
 
 
 def nearest_role(words: list[str], roles, s: int, e: int, starts: list[int], targets, lang: str,
@@ -217,10 +197,10 @@ def nearest_role(words: list[str], roles, s: int, e: int, starts: list[int], tar
         index = CueIndex(words, lang)
     lo, hi = _clause(words, s, e, *_sentence(starts, s, len(words)), cues, index) if cues else (s, e)
     nxt_start = starts[sent] if sent < len(starts) else len(words)
-    follows = nxt_start < len(words) and (words[nxt_start] in _CONTINUING_SUBJECTS.get(lang, ()) or (
+    follows = cues is not None and nxt_start < len(words) and (words[nxt_start] in cues.continuing_subjects or (
         # "Der hat gesagt ...", "Die hat mir ihren Bildschirm gezeigt": a demonstrative before a finite verb
-        words[nxt_start] in _DEMONSTRATIVE_SUBJECTS.get(lang, ()) and nxt_start + 1 < len(words)
-        and words[nxt_start + 1] in _FINITE_AUX.get(lang, ())))
+        words[nxt_start] in cues.demonstrative_subjects and nxt_start + 1 < len(words)
+        and words[nxt_start + 1] in cues.finite_aux))
     ranked = []
     for target, rs, re_, *_ in roles:
         in_sent = bisect.bisect_right(starts, rs)
@@ -744,7 +724,7 @@ def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int,
     """
     turns = 0  # clause openings passed on the way back: "if X, we'd Y, Z" reaches X and Y, not Z
     stops = cues.condition_stops
-    verb_first = "så" in cues.then_words and words[sent_end - 1] != "?"
+    verb_first = bool(cues.verb_first_then) and words[sent_end - 1] != "?"
     if not verb_first and not _between(index.conditions, sent_start, s):
         return None  # only an "if"-word or a verb-first condition can govern
     # the words that can act, last first; the sentence's first word can open a verb-first condition
@@ -754,7 +734,7 @@ def _condition_governs(words: list[str], s: int, sent_start: int, sent_end: int,
     for c in reversed(candidates):
         w = words[c]
         if w not in stops:
-            if verb_first and (c == sent_start or words[c - 1] in _VERB_FIRST_AFTER) and _verb_first_condition(
+            if verb_first and (c == sent_start or words[c - 1] in cues.verb_first_after) and _verb_first_condition(
                     words, c, sent_start, sent_end, cues):
                 return c
             continue
@@ -840,20 +820,16 @@ def _speech_condition(words: list[str], c: int, sent_end: int, cues: Cues) -> bo
     return j - c <= 6 and any(words[k] in cues.speech_conditions for k in range(c + 1, j))
 
 
-_NOT_VERBS = frozenset({"ja", "jo", "nej", "nä", "och", "men", "så", "då", "sen", "sedan", "nu", "här", "där",
-                        "alltså", "kanske", "nog", "ju", "bara", "också", "inte", "att", "om", "för", "som", "när",
-                        "eftersom", "medan", "tyvärr", "faktiskt", "egentligen", "ärligt", "visst"})
-
-
 def _verb_first_condition(words: list[str], c: int, sent_start: int, sent_end: int, cues: Cues) -> bool:
     """Swedish "Håller de priset så stannar jag": a clause opening verb-first and answered by "så"."""
-    if "så" not in cues.then_words or words[sent_end - 1] == "?" or c + 2 >= sent_end:
+    then = cues.verb_first_then
+    if not then or words[sent_end - 1] == "?" or c + 2 >= sent_end:
         return False
-    if not (c == sent_start or words[c - 1] in _VERB_FIRST_AFTER):
+    if not (c == sent_start or words[c - 1] in cues.verb_first_after):
         return False
-    if words[c] in _NOT_VERBS or words[c] in cues.subjects or words[c + 1] not in cues.pronouns:
+    if words[c] in cues.not_verbs or words[c] in cues.subjects or words[c + 1] not in cues.pronouns:
         return False
-    return any(words[k] == "så" for k in range(c + 2, sent_end - 1))
+    return any(words[k] == then for k in range(c + 2, sent_end - 1))
 
 
 _WHAT_HAPPENS = frozenset({"happens", "happened", "happen", "händer", "hände", "passiert", "passieren"})

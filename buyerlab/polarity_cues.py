@@ -4,8 +4,10 @@ Each :class:`Cues` lists the words of one language that play a part in :mod:`buy
 negations, conditions and modals, clause boundaries, subjects, reporting verbs and the phrases
 that wave a topic away. Why each list exists, and the rules that read them, are in the
 docstring of :mod:`buyerlab.polarity`; a language without an entry here gets no polarity
-(every match is ``present``). To add a language, add an entry with the same fields and test it
-with invented sentences as tests/test_polarity.py does.
+(every match is ``present``). To add a language, add an entry with the same fields, add its
+words to the few word sets :mod:`buyerlab.polarity` keeps for all languages at once (wishes,
+copulas, wh-words, counterfactual modals, "without", answers "no"; each is commented there) and
+test it with invented sentences as tests/test_polarity.py does.
 """
 
 from __future__ import annotations
@@ -77,6 +79,16 @@ class Cues:
     speech_conditions: frozenset[str] = frozenset()
     generic_subjects: frozenset[str] = frozenset()  # "if you ...", "om man ...": a general rule
     future: frozenset[str] = frozenset()  # English consequent markers of an imagined event
+    # Swedish verb-first conditions ("Håller de priset så stannar jag"): the word that answers
+    # them, what may precede their verb, and words that open a clause but are no verb
+    verb_first_then: str = ""
+    verb_first_after: frozenset[str] = frozenset()
+    not_verbs: frozenset[str] = frozenset()
+    # buying roles: a next sentence opening with one of these goes on about the party just named
+    # ("They had a veto"), or with a demonstrative before a finite verb ("Der hat gesagt ...")
+    continuing_subjects: frozenset[str] = frozenset()
+    demonstrative_subjects: frozenset[str] = frozenset()
+    finite_aux: frozenset[str] = frozenset()
 
     # Most words can neither end a walk from a match to its clause or sentence edge nor change
     # what it finds; these sets name the ones that can, and a CueIndex holds their positions in a
@@ -171,6 +183,7 @@ CUES: dict[str, Cues] = {
         generic_subjects=frozenset({"you", "one"}),
         future=frozenset({"will", "'ll", "wo", "gonna", "going", "could", "can", "ca", "might", "should",
                           "must", "'d", "would", "have", "need"}),
+        continuing_subjects=frozenset({"he", "she", "they"}),
     ),
     "sv": Cues(
         negation=frozenset({"inte", "icke", "ej", "aldrig", "ingen", "inget", "inga", "ingenting", "varken",
@@ -231,6 +244,14 @@ CUES: dict[str, Cues] = {
         worry=("rädd", "orolig", "oro", "ängsl", "nervös", "farhåg", "bävade", "fruktade"),
         speech_conditions=frozenset({"ärlig", "ärligt", "minns", "frågar", "säga", "vill", "mig"}),
         generic_subjects=frozenset({"du", "man", "ni"}),
+        verb_first_then="så",
+        verb_first_after=frozenset({",", "men", "och"}),
+        not_verbs=frozenset({"ja", "jo", "nej", "nä", "och", "men", "så", "då", "sen", "sedan", "nu", "här", "där",
+                             "alltså", "kanske", "nog", "ju", "bara", "också", "inte", "att", "om", "för", "som",
+                             "när", "eftersom", "medan", "tyvärr", "faktiskt", "egentligen", "ärligt", "visst"}),
+        continuing_subjects=frozenset({"han", "hon", "de", "dom"}),
+        finite_aux=frozenset({"har", "hade", "är", "var", "ville", "sa", "sade", "måste", "kan", "kunde", "skulle",
+                              "ska"}),
     ),
     "de": Cues(
         negation=frozenset({"nicht", "nie", "niemals", "weder", "noch", "ohne", "nichts", "kaum", "niemand",
@@ -294,5 +315,10 @@ CUES: dict[str, Cues] = {
         worry=("angst", "sorge", "befürcht", "bedenken", "fürcht", "ängstlich", "nervös"),
         speech_conditions=frozenset({"ehrlich", "erinnere", "will", "mich", "fragen", "fragt"}),
         generic_subjects=frozenset({"du", "man", "ihr"}),
+        continuing_subjects=frozenset({"er", "sie"}),  # not "der"/"die": mostly articles at a sentence start
+        demonstrative_subjects=frozenset({"der", "die"}),
+        finite_aux=frozenset({"hat", "hatte", "hatten", "haben", "ist", "war", "waren", "wollte", "wollten", "meinte",
+                              "sagte", "muss", "musste", "mussten", "kann", "konnte", "konnten", "hätte", "hätten",
+                              "wäre", "würde", "wird", "will", "soll", "sollte", "darf", "durfte"}),
     ),
 }

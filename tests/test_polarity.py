@@ -365,6 +365,7 @@ def test_the_cue_index_gives_what_a_walk_over_every_word_gives(lang, text):
     every = CueIndex(words, lang)
     # every position is a candidate: the rules test each word in full, as before the index existed
     every.clause_stops = every.condition_stops = every.negations = every.hypotheticals = list(range(len(words)))
+    every.conditions = list(range(len(words)))  # no shortcut for a sentence without an if-word either
     assert 0 < len(index.clause_stops) < len(words)
     roles = [(0, s, s + 1) for s in range(len(words)) if words[s] in ("cfo", "board", "md", "styrelsen", "beirat")]
     targets = [("role", "approver")]
